@@ -1,0 +1,79 @@
+"""The pipeline registry's vocabulary: a JobSpec per job, and the order they run in.
+
+`make demo`, the Airflow DAGs and the docs are all generated from the JobSpecs that
+`lifecircle.registry` gathers, so adding a job is one entry in its domain's `registry.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+SCHEDULES = ("once", "daily", "monthly", "campaign")
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """What the demo run covers: the generated months (oldest first) and the campaigns to run."""
+
+    months: tuple[str, ...]
+    campaigns: tuple[str, ...] = ()
+
+
+def each_month(plan: DemoPlan) -> list[list[str]]:
+    return [["--month", m] for m in plan.months]
+
+
+def once(plan: DemoPlan) -> list[list[str]]:
+    return [[]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job: its script `jobs/<name>.py`, order, schedule, tables in and out, and its demo runs."""
+
+    name: str
+    order: int
+    schedule: str
+    description: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    period: str = "month"  # month | date | none | campaign: which argument Airflow fills in
+    demo_args: Callable[[DemoPlan], list[list[str]]] = field(default=each_month)
+    extra_args: tuple[str, ...] = ()  # fixed arguments for scheduled runs, e.g. ("--feed", "all")
+    gate: bool = False  # a quality gate: a failure stops everything downstream loudly
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"job {self.name}: schedule {self.schedule!r} not in {SCHEDULES}")
+
+    @property
+    def script(self) -> str:
+        return f"jobs/{self.name}.py"
+
+
+def ordered(jobs: Sequence[JobSpec]) -> list[JobSpec]:
+    """Jobs in run order; a job whose input is produced by a later job is a registry error."""
+    result = sorted(jobs, key=lambda j: (j.order, j.name))
+    names = [j.name for j in result]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate job names in the pipeline registry: {names}")
+    producer: dict[str, JobSpec] = {}
+    for j in result:
+        for out in j.outputs:
+            producer.setdefault(out, j)
+    for j in result:
+        for inp in j.inputs:
+            p = producer.get(inp)
+            if p is not None and p.order > j.order:
+                raise ValueError(f"job {j.name} reads {inp} which {p.name} writes later (order {p.order})")
+    return result
+
+
+def upstream(job: JobSpec, jobs: Sequence[JobSpec]) -> list[JobSpec]:
+    """The jobs of the same schedule that write one of `job`'s inputs (its direct DAG parents)."""
+    return [
+        other
+        for other in jobs
+        if other is not job and other.schedule == job.schedule and set(other.outputs) & set(job.inputs)
+    ]

@@ -1,0 +1,1 @@
+"""The synthetic province: raw operator feeds with planted ground truth."""

@@ -1,0 +1,1 @@
+"""lifecircle.value: segments, plan fit, product associations, propensity and next best offer."""
