@@ -301,3 +301,25 @@ def feed_folder(raw_root: str, feed: str, period: str) -> str:
     if spec.grain == "reference":
         return f"{raw_root.rstrip('/')}/ref"
     return f"{raw_root.rstrip('/')}/{feed}/{period}"
+
+
+# Data defects: the generator plants them (listed in <truth>/defects with feed, file, line, kind) and
+# ingestion must quarantine exactly these, with the kind as the quarantine reason code.
+# `file` is the path relative to the raw root (e.g. `voice_cdr/2026-10-01/cdr_20261001_0001.txt.gz`);
+# `line` is the 1-based physical line number in the decompressed file, the header being line 1.
+DEFECT_KINDS: dict[str, str] = {
+    "malformed_line": "not parseable as a record (garbage text, unbalanced quoting)",
+    "wrong_column_count": "more or fewer fields than the feed's columns",
+    "bad_msisdn": "the subscriber number is not 11 digits with a known operator prefix",
+    "bad_imei": "IMEI not 15 digits or its Luhn check digit is wrong",
+    "bad_duration": "negative or absurd duration (> 6 hours) or negative volume",
+    "timestamp_outside_day": "event time not within the day the file is for",
+    "bad_timestamp": "a timestamp or date that does not parse",
+    "unknown_cell": "cell id not in the cell catalogue",
+    "bad_encoding": "bytes that are not valid UTF-8",
+    "duplicate_record": "an exact repeat of an earlier record (same record id / same key); the repeat is quarantined",
+    "inconsistent_fees": "billing: total_fee differs from the sum of the fee components by more than 0.01",
+}
+# A whole file delivered twice (same bytes, another name or day folder) is not a row defect: the file
+# manifest records it with status `duplicate_file` and none of its rows is counted again.
+DUPLICATE_FILE = "duplicate_file"
