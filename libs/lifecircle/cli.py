@@ -170,6 +170,17 @@ def submit_command(job_name: str, job_args: list[str], env: str, master: str | N
     return cmd + list(job_args)
 
 
+def submit_env() -> dict[str, str]:
+    """Environment for spark-submit from the project's .venv: SPARK_HOME and the Python it runs."""
+    import pyspark
+
+    env = dict(os.environ)
+    env.setdefault("SPARK_HOME", str(Path(pyspark.__file__).parent))
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    return env
+
+
 def _cmd_submit(ns: argparse.Namespace) -> int:
     import shlex
     import subprocess
@@ -178,7 +189,7 @@ def _cmd_submit(ns: argparse.Namespace) -> int:
     print(shlex.join(cmd))
     if ns.dry_run:
         return 0
-    return subprocess.call(cmd)
+    return subprocess.call(cmd, env=submit_env())
 
 
 def _cmd_docs(ns: argparse.Namespace) -> int:

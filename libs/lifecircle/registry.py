@@ -57,6 +57,8 @@ TABLES_SCHEMA = StructType([
 CORE_TABLES = [
     TableSpec("meta.tables", "The table registry: every Delta table's layer, partitioning, schema, owner and path.",
               "register_tables", schema=TABLES_SCHEMA, keys=("name",)),
+    TableSpec("meta.selfcheck", "Deployment check: one row per probe partition (executor host, Python, library version).",
+              "selfcheck"),
     TableSpec("meta.job_runs", "One row per job run: period, status, tables read, rows written/rejected, seconds.",
               "(every job)", partition_by=("job",), schema=JOB_RUNS_SCHEMA, keys=("run_id",)),
 ]
@@ -64,6 +66,9 @@ CORE_TABLES = [
 CORE_JOBS = [
     JobSpec("register_tables", order=0, schedule="once", period="none", demo_args=once,
             description="Publish the table registry to meta.tables.", outputs=("meta.tables",)),
+    JobSpec("selfcheck", order=1, schedule="once", period="none", demo_args=once,
+            description="Deployment check: library on executors, Delta round trip, pseudonym expression.",
+            outputs=("meta.selfcheck",)),
 ]
 
 

@@ -68,7 +68,11 @@ def build_session(app_name: str, cfg: Config, master: str | None = None) -> Spar
     Under spark-submit the master and the shipped jars come from the command line; settings already
     present in the launcher's SparkConf win over config so the submit line stays the source of truth.
     """
-    launched = SparkConf()  # holds spark-submit's settings when launched by it, empty otherwise
+    if os.environ.get("PYSPARK_GATEWAY_PORT"):  # launched by spark-submit: its JVM holds the submit conf
+        from pyspark import SparkContext
+
+        SparkContext._ensure_initialized()
+    launched = SparkConf()  # spark-submit's settings when launched by it, empty otherwise
     settings = spark_settings(cfg, app_name)
     submitted_jars = launched.get("spark.jars", "")
     if submitted_jars:

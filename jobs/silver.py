@@ -1,0 +1,109 @@
+"""Bronze → silver: typed, deduplicated (repeats quarantined as duplicate_record), pseudonymised tables.
+
+`--month M` processes every daily partition of M, the monthly snapshot of M and the reference
+catalogues; `--date D` one day of the daily feeds (and the reference catalogues). Each silver table is
+replaced only for the period (replaceWhere), so reruns leave it identical. Duplicates are looked for
+within the run's period. The pseudonymisation key comes from the environment (privacy.pii_key_env).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lifecircle.core.delta_io import sql_literal
+from lifecircle.core.errors import LifecircleError
+from lifecircle.core.periods import month_bounds
+from lifecircle.feeds import FEEDS
+from lifecircle.ingest.bronze import quarantine_rows
+from lifecircle.ingest.privacy import pii_key
+from lifecircle.ingest.schemas import RECONCILIATION
+from lifecircle.ingest.silver import SILVER_OF, conform, mark_duplicates
+from lifecircle.runtime import JobContext, job
+
+
+def _period_filter(feed: str, date: str | None, month: str | None) -> tuple[str, str, str] | None:
+    """(bronze predicate, silver predicate, quarantine period predicate) for the feed, or None to skip it."""
+    grain = FEEDS[feed].grain
+    if grain == "reference":
+        return "true", "true", "true"
+    if grain == "monthly":
+        if not month:
+            return None
+        m = sql_literal(month)
+        return f"month = {m}", f"month = {m}", f"period = {m}"
+    if date:
+        d = sql_literal(date)
+        return f"date = {d}", f"date = DATE{d}", f"period = {d}"
+    first, last = (x.isoformat() for x in month_bounds(month or ""))
+    return (f"date >= '{first}' AND date <= '{last}'", f"date >= DATE'{first}' AND date <= DATE'{last}'",
+            f"period >= '{first}' AND period <= '{last}'")
+
+
+@job("silver", description=__doc__)
+def main(ctx: JobContext) -> None:
+    date, month = ctx.args.date, ctx.args.month
+    if bool(date) == bool(month):
+        raise LifecircleError("job silver needs --month YYYY-MM or --date YYYY-MM-DD (one of them)")
+    isec = ctx.cfg.section("ingest")
+    key = pii_key(ctx.cfg.get("privacy.pii_key_env", "LIFECIRCLE_PII_KEY"))
+    now = dt.datetime.now().replace(microsecond=0)
+    keys_cfg: dict[str, Any] = isec.get("dedup_keys") or {}
+    quarantines: list[DataFrame] = []
+    q_preds: list[str] = []
+    recon: list[dict[str, Any]] = []
+    persisted: list[DataFrame] = []
+    expected_q = 0
+    try:
+        for feed in FEEDS:
+            preds = _period_filter(feed, date, month)
+            if preds is None or not ctx.exists(f"bronze.{feed}"):
+                if preds is not None:
+                    ctx.log.warning("bronze.%s does not exist yet: silver skips it", feed)
+                continue
+            bronze_pred, silver_pred, q_pred = preds
+            keys = keys_cfg.get(feed) or FEEDS[feed].column_names
+            bronze = ctx.read(f"bronze.{feed}").where(bronze_pred)
+            marked = mark_duplicates(bronze, keys).persist()
+            persisted.append(marked)
+            stats = marked.groupBy("source_file", F.col("reason").isNull().alias("kept")).count().collect()
+            per_file: dict[str, list[int]] = {}
+            for s in stats:
+                per_file.setdefault(s["source_file"], [0, 0])[0 if s["kept"] else 1] += int(s["count"])
+            kept = sum(v[0] for v in per_file.values())
+            dups = sum(v[1] for v in per_file.values())
+            table = SILVER_OF[feed]
+            rows = conform(feed, marked.where(F.col("reason").isNull()), key, isec)
+            mode = "overwrite" if FEEDS[feed].grain == "reference" else None
+            written = ctx.write(table, rows, mode=mode, where=None if mode else silver_pred)
+            if written != kept:
+                raise LifecircleError(f"{table} commit wrote {written} rows, expected {kept}")
+            quarantines.append(quarantine_rows(marked, feed, "silver", None, now))
+            q_preds.append(f"(feed = {sql_literal(feed)} AND {q_pred})")
+            expected_q += dups
+            ctx.reject(dups)
+            for path, (k, d) in sorted(per_file.items()):
+                period = "" if FEEDS[feed].grain == "reference" else path.split("/")[1]
+                recon.append({"batch_id": f"silver:{month or date}", "stage": "silver", "feed": feed,
+                              "source_file": path, "period": period, "lines_read": k + d, "accepted": k,
+                              "quarantined": d, "balanced": "yes", "recorded_at": now})
+        if quarantines:
+            q = quarantines[0]
+            for other in quarantines[1:]:
+                q = q.unionByName(other)
+            got = ctx.write("meta.quarantine", q, where=f"stage = 'silver' AND ({' OR '.join(q_preds)})")
+            if got != expected_q:
+                raise LifecircleError(f"meta.quarantine commit wrote {got} rows, expected {expected_q}")
+        if recon:
+            ctx.write("meta.reconciliation", ctx.spark.createDataFrame(
+                [tuple(r[f.name] for f in RECONCILIATION.fields) for r in recon], RECONCILIATION), mode="append")
+    finally:
+        for df in persisted:
+            df.unpersist()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

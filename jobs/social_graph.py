@@ -1,0 +1,65 @@
+"""Monthly social graph from silver voice CDR and SMS: ties, graph features, communities, leaders, family circles."""
+
+from __future__ import annotations
+
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+
+from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.runtime import JobContext, job
+from lifecircle.social import features as S
+from lifecircle.social.edges import EdgeRules, contact_events, graph_vertices, pair_edges, tie_vertices
+from lifecircle.social.graph import DST, SRC
+
+
+@job("social_graph", description=__doc__, needs="month")
+def main(ctx: JobContext) -> None:
+    month = ctx.month
+    section = ctx.cfg.section("social")
+    rules = EdgeRules.from_config(section.get("edges", {}))
+    params = S.graph_params(section)
+    first, last = month_bounds(month)
+    in_month = F.col("date").between(F.lit(first), F.lit(last))
+    voice = ctx.read("silver.voice_cdr").where(in_month)
+    sms = ctx.read("silver.sms").where(in_month)
+
+    parties = graph_vertices(voice, sms, month).persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = pair_edges(contact_events(voice, sms, month), parties, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    kept = pairs.where("kept").drop("kept")
+    ctx.write("gold.social_edges", kept.withColumn("month", F.lit(month)), where={"month": month})
+    kept = ctx.read("gold.social_edges").where(F.col("month") == month).persist(StorageLevel.MEMORY_AND_DISK)
+    vertices = tie_vertices(parties, kept).persist(StorageLevel.MEMORY_AND_DISK)
+
+    metrics = S.graph_metrics(vertices, kept, params).persist(StorageLevel.MEMORY_AND_DISK)
+    comp = S.competitor_share(pairs, rules.drop_networks)
+    trend = S.competitor_trend(comp, ctx.read_optional("gold.social_features"), month)
+    subscribers = ctx.read_optional("silver.subscriber")
+    window = ctx.read("gold.social_edges").where(
+        F.col("month").between(add_months(month, -2), month) & F.col("strong")).select(SRC, DST, "month")
+    if subscribers is not None:
+        subscribers = subscribers.where(F.col("month").between(add_months(month, -2), month))
+        contagion = S.churn_contagion(window, subscribers, month)
+        base = subscribers.where(F.col("month") == month).select("subscriber_id")
+    else:
+        ctx.log.warning("silver.subscriber not written yet: churn contagion features are 0")
+        contagion = ctx.spark.createDataFrame([], "subscriber_id string, strong_contacts long, "
+                                              "contagion_churned_1m long, contagion_share_1m double, "
+                                              "contagion_churned_3m long, contagion_share_3m double")
+        base = None
+    family = S.family_circles(vertices, kept, params)
+    feats = S.assemble_features(vertices, metrics, comp, trend, contagion, family, month, base)
+    ctx.write("gold.social_features", feats, where={"month": month})
+    feats = ctx.read("gold.social_features").where(F.col("month") == month)
+
+    ctx.write("gold.communities", S.communities(vertices, metrics, subscribers, month), where={"month": month})
+    vas = ctx.read_optional("silver.vas_orders")
+    if vas is not None:
+        ctx.write("gold.leaders", S.leaders(feats, vas, month, params), where={"month": month})
+    else:
+        ctx.log.warning("silver.vas_orders not written yet: no leaders for %s", month)
+    for df in (metrics, kept, pairs, vertices, parties):
+        df.unpersist()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""Stays from location signalling: consecutive events in one cell become a stay, after ping-pong
+handovers (A→B→A with a short visit to neighbouring cell B) are folded back into A. Then the dwell of
+every stay inside each configured time window, per local day: the one table every circle reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    DateType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from lifecircle.circles.taxonomy import Segment
+
+STAYS_SCHEMA = StructType([
+    StructField("month", StringType(), False),
+    StructField("subscriber_id", StringType(), False),
+    StructField("cell_id", StringType(), False),
+    StructField("start_time", TimestampType(), False),
+    StructField("end_time", TimestampType(), False),
+    StructField("duration_s", LongType(), False),
+    StructField("n_events", IntegerType(), False),
+])
+DWELL_SCHEMA = StructType([
+    StructField("subscriber_id", StringType(), False),
+    StructField("cell_id", StringType(), False),
+    StructField("day", DateType(), False),
+    StructField("window", StringType(), False),
+    StructField("seconds", LongType(), False),
+])
+
+
+def neighbour_pairs(cells: DataFrame) -> DataFrame:
+    """silver.cells (cell_id, neighbours = space-separated ids) → symmetric (cell_a, cell_b) pairs."""
+    one_way = (
+        cells.select("cell_id", F.explode(F.split(F.trim(F.coalesce(F.col("neighbours"), F.lit(""))), r"\s+"))
+                     .alias("nb"))
+        .where(F.col("nb") != "")
+    )
+    both = one_way.select(F.col("cell_id").alias("cell_a"), F.col("nb").alias("cell_b")).unionByName(
+        one_way.select(F.col("nb").alias("cell_a"), F.col("cell_id").alias("cell_b")))
+    return both.where(F.col("cell_a") != F.col("cell_b")).distinct()
+
+
+def detect_stays(
+    signalling: DataFrame, pairs: DataFrame, month: str, pingpong_window_s: int, max_gap_s: int,
+    until: str | None = None,
+) -> DataFrame:
+    """Signalling (subscriber_id, event_time, cell_id) → stays (STAYS_SCHEMA) with ping-pong smoothing.
+
+    A run of events in one cell is a segment; a segment in cell B between two segments in the same
+    neighbouring cell A, lasting ≤ pingpong_window_s (B's first event to A's return), becomes A. A stay
+    lasts from its first event to the next stay's first event, at most max_gap_s after its last event
+    (a silent phone is not assumed to stay put forever) and never past `until`.
+    """
+    by_sub = Window.partitionBy("subscriber_id")
+    ev = signalling.select("subscriber_id", "event_time", "cell_id")
+    w = by_sub.orderBy("event_time", "cell_id")
+    ev = ev.withColumn("_chg", F.when(F.lag("cell_id").over(w) == F.col("cell_id"), 0).otherwise(1))
+    ev = ev.withColumn("_seg", F.sum("_chg").over(w.rowsBetween(Window.unboundedPreceding, 0)))
+    seg = ev.groupBy("subscriber_id", "_seg").agg(
+        F.first("cell_id").alias("cell_id"), F.min("event_time").alias("t0"), F.max("event_time").alias("t1"),
+        F.count(F.lit(1)).cast("int").alias("n"),
+    )
+    ws = by_sub.orderBy("_seg")
+    seg = (
+        seg.withColumn("_prev", F.lag("cell_id").over(ws))
+        .withColumn("_next", F.lead("cell_id").over(ws))
+        .withColumn("_next_t0", F.lead("t0").over(ws))
+    )
+    nb = F.broadcast(pairs.select(F.col("cell_a").alias("_prev"), F.col("cell_b").alias("cell_id"),
+                                  F.lit(True).alias("_is_nb")))
+    seg = seg.join(nb, ["_prev", "cell_id"], "left")
+    bounce = (
+        (F.col("_prev") == F.col("_next")) & F.col("_is_nb").isNotNull()
+        & ((F.unix_timestamp("_next_t0") - F.unix_timestamp("t0")) <= pingpong_window_s)
+    )
+    seg = seg.withColumn("cell_id", F.when(bounce, F.col("_prev")).otherwise(F.col("cell_id")))
+    seg = seg.withColumn("_chg", F.when(F.lag("cell_id").over(ws) == F.col("cell_id"), 0).otherwise(1))
+    seg = seg.withColumn("_stay", F.sum("_chg").over(ws.rowsBetween(Window.unboundedPreceding, 0)))
+    stay = seg.groupBy("subscriber_id", "_stay").agg(
+        F.first("cell_id").alias("cell_id"), F.min("t0").alias("start_time"), F.max("t1").alias("_last"),
+        F.sum("n").cast("int").alias("n_events"),
+    )
+    wt = by_sub.orderBy("_stay")
+    cap = F.timestamp_seconds(F.unix_timestamp("_last") + F.lit(max_gap_s))
+    end = F.least(F.coalesce(F.lead("start_time").over(wt), cap), cap)
+    if until is not None:
+        end = F.least(end, F.lit(until).cast("timestamp"))  # local time text, read in the session zone
+    stay = stay.withColumn("end_time", end).withColumn(
+        "end_time", F.greatest(F.col("end_time"), F.col("start_time")))
+    return stay.select(
+        F.lit(month).alias("month"), "subscriber_id", "cell_id", "start_time", "end_time",
+        (F.unix_timestamp("end_time") - F.unix_timestamp("start_time")).cast("long").alias("duration_s"),
+        "n_events",
+    )
+
+
+def segments_frame(spark: SparkSession, segments: Sequence[Segment]) -> DataFrame:
+    """The configured window segments as a small frame (window, days, from_s, to_s) to broadcast."""
+    schema = "window string, days string, from_s long, to_s long"
+    return spark.createDataFrame([(s.window, s.days, s.from_s, s.to_s) for s in segments], schema)
+
+
+def day_kind_matches(day: F.Column, days: F.Column) -> F.Column:
+    """True where `day` (a date) is of kind `days` (all / weekday / weekend; Saturday and Sunday are weekend)."""
+    weekend = F.dayofweek(day).isin(1, 7)
+    return (days == "all") | ((days == "weekend") & weekend) | ((days == "weekday") & ~weekend)
+
+
+def dwell_by_window(stays: DataFrame, segments: DataFrame) -> DataFrame:
+    """Stays → seconds per (subscriber_id, cell_id, local day, window) (DWELL_SCHEMA), overlap only."""
+    s, e = F.unix_timestamp("start_time"), F.unix_timestamp("end_time")
+    per_day = stays.where(F.col("duration_s") > 0).select(
+        "subscriber_id", "cell_id", s.alias("_s"), e.alias("_e"),
+        F.explode(F.sequence(F.to_date("start_time"),
+                             F.to_date(F.timestamp_seconds(e - F.lit(1))))).alias("day"),
+    )
+    d0 = F.unix_timestamp(F.col("day").cast("timestamp"))
+    joined = per_day.join(F.broadcast(segments), day_kind_matches(F.col("day"), F.col("days")))
+    overlap = F.least(F.col("_e"), d0 + F.col("to_s")) - F.greatest(F.col("_s"), d0 + F.col("from_s"))
+    return (
+        joined.select("subscriber_id", "cell_id", "day", "window", overlap.alias("seconds"))
+        .where(F.col("seconds") > 0)
+        .groupBy("subscriber_id", "cell_id", "day", "window")
+        .agg(F.sum("seconds").cast("long").alias("seconds"))
+    )

@@ -1,0 +1,285 @@
+"""Panorama transforms: silver facts of one month → `gold.usage_monthly` rows → `gold.panorama` rows.
+
+Each fact table is aggregated once per month (voice and SMS first per subscriber × contact pair, so distinct
+contacts come from the pairs instead of a distinct count); 3-month features come from `gold.usage_monthly`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lifecircle.core.errors import InputError
+from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.features import catalog as C
+from lifecircle.ingest.silver_schemas import SUBSCRIBER
+
+
+def require_columns(df: DataFrame, columns: Iterable[str], table: str) -> None:
+    """Raise InputError naming the table and the columns it lacks."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{table} lacks column(s) {', '.join(missing)} needed by the panorama")
+
+
+def _exprs(features: Sequence[C.Feature]) -> list[Column]:
+    return [F.expr(f.expr).alias(f.name) for f in features]
+
+
+def _measures(measures: Mapping[str, str]) -> list[Column]:
+    return [F.sum(F.expr(e)).cast("long").alias(n) for n, e in measures.items()]
+
+
+def _add(df: DataFrame, features: Sequence[C.Feature]) -> DataFrame:
+    """Add derived columns one after the other (later ones may use earlier ones)."""
+    return df.withColumns({f.name: F.expr(f.expr) for f in features})
+
+
+def month_filter(df: DataFrame, month: str, column: str = "date") -> DataFrame:
+    """Rows of a daily fact whose `date` falls in the month (prunes the date partitions)."""
+    start, end = month_bounds(month)
+    return df.where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
+
+
+def subscriber_universe(subscriber: DataFrame, month: str) -> DataFrame:
+    """silver.subscriber rows of M that are normal or suspended at month end, or closed within M."""
+    require_columns(subscriber, SUBSCRIBER.fieldNames(), "silver.subscriber")
+    start, end = month_bounds(month)
+    closed_in_m = (F.col("status") == "closed") & (
+        F.col("close_date").isNull() | ((F.col("close_date") >= F.lit(start)) & (F.col("close_date") < F.lit(end))))
+    return subscriber.where((F.col("month") == month) & (F.col("status").isin("normal", "suspended") | closed_in_m))
+
+
+def aggregate_voice(voice: DataFrame) -> DataFrame:
+    """Voice CDR rows (one month) → one row per subscriber with VOICE_AGGS (one pass, pairs first)."""
+    require_columns(voice, ["subscriber_id", "contact_id", "contact_network", "direction", "start_time",
+                            "duration_s", "call_type", "forwarded"], "silver.voice_cdr")
+    pairs = voice.groupBy(*C.VOICE_PAIR_KEYS).agg(*_measures(C.VOICE_PAIR_MEASURES))
+    return pairs.groupBy("subscriber_id").agg(*_exprs(C.VOICE_AGGS))
+
+
+def aggregate_sms(sms: DataFrame) -> DataFrame:
+    """SMS rows (one month) → one row per subscriber with SMS_AGGS."""
+    require_columns(sms, ["subscriber_id", "contact_id", "contact_network", "direction", "sms_type"], "silver.sms")
+    pairs = sms.groupBy("subscriber_id", "contact_id", "contact_network").agg(*_measures(C.SMS_PAIR_MEASURES))
+    return pairs.groupBy("subscriber_id").agg(*_exprs(C.SMS_AGGS))
+
+
+def aggregate_data(data: DataFrame) -> DataFrame:
+    """Hourly data usage (one month) → one row per subscriber with DATA_AGGS (per app category first)."""
+    require_columns(data, ["subscriber_id", "bytes_up", "bytes_down", "app_category", "rat"], "silver.data_usage")
+    apps = data.groupBy("subscriber_id", F.expr(C.DATA_APP_KEY).alias("app")).agg(*_measures(C.DATA_APP_MEASURES))
+    return apps.groupBy("subscriber_id").agg(*_exprs(C.DATA_AGGS))
+
+
+def aggregate_vas(vas: DataFrame) -> DataFrame:
+    """VAS events (one month) → orders, cancellations and trials per subscriber."""
+    require_columns(vas, ["subscriber_id", "product_id", "event", "event_time", "order_id", "cancel_kind"],
+                    "silver.vas_orders")
+    return vas.groupBy("subscriber_id").agg(*_exprs(C.VAS_AGGS))
+
+
+def aggregate_service(service: DataFrame) -> DataFrame:
+    """Service contacts (one month) → counts by category and complaint area per subscriber."""
+    require_columns(service, ["subscriber_id", "category", "business_area"], "silver.service_contacts")
+    return service.groupBy("subscriber_id").agg(*_exprs(C.SERVICE_AGGS))
+
+
+def vas_holdings(events: DataFrame, prior: DataFrame | None) -> DataFrame:
+    """Order/unsubscribe events of a period + holdings before it (subscriber_id, product_id) → holdings after.
+
+    The last order/unsubscribe event per product decides; products without events keep their prior state.
+    """
+    last = (
+        events.where(F.col("event").isin("order", "unsubscribe"))
+        .groupBy("subscriber_id", "product_id")
+        .agg(F.max_by("event", F.struct("event_time", "order_id")).alias("last_event"))
+    )
+    if prior is None:
+        held = last.where(F.col("last_event") == "order")
+    else:
+        held = (
+            prior.select("subscriber_id", "product_id", F.lit(True).alias("prior"))
+            .join(last, ["subscriber_id", "product_id"], "full_outer")
+            .where(F.coalesce(F.col("last_event") == "order", F.col("prior")))
+        )
+    return held.select("subscriber_id", "product_id").distinct()
+
+
+def prior_holdings(prev_usage: DataFrame) -> DataFrame:
+    """gold.usage_monthly rows of M-1 → (subscriber_id, product_id) held at the end of M-1."""
+    return prev_usage.select("subscriber_id", F.explode("vas_held_ids").alias("product_id"))
+
+
+def monthly_usage(
+    universe: DataFrame,
+    billing: DataFrame,
+    voice: DataFrame,
+    sms: DataFrame,
+    data: DataFrame,
+    vas: DataFrame,
+    service: DataFrame,
+    month: str,
+    prev_usage: DataFrame | None = None,
+    prior_held: DataFrame | None = None,
+    decline: float = 0.15,
+) -> DataFrame:
+    """Subscribers of M + the month's facts (already limited to M) → gold.usage_monthly rows for M.
+
+    `prev_usage` is gold.usage_monthly for M-1 (carries the bill-decline streak and VAS holdings);
+    `prior_held` overrides the holdings before M (used when M-1 was never computed).
+    """
+    require_columns(billing, [c for c in ("subscriber_id", "total_fee", "voice_fee", "sms_fee", "data_fee",
+                                          "vas_fee", "other_fee", "arrears", "balance", "points")],
+                    "silver.billing")
+    base = universe.select("subscriber_id").distinct()
+    if prior_held is None and prev_usage is not None:
+        prior_held = prior_holdings(prev_usage)
+    held = (
+        vas_holdings(vas, prior_held)
+        .groupBy("subscriber_id").agg(*_exprs(C.VAS_HELD))
+    )
+    bill = billing.where(F.col("month") == month).select("subscriber_id", *_exprs(C.BILLING))
+    df = base
+    for part in (aggregate_voice(voice), aggregate_sms(sms), aggregate_data(data), aggregate_vas(vas),
+                 aggregate_service(service), held, bill):
+        df = df.join(part, "subscriber_id", "left")
+    zeros = C.zero_filled()
+    df = df.withColumns({c: F.coalesce(F.col(c), F.lit(0)) for c in zeros})
+    df = df.withColumn("vas_held_ids", F.coalesce(F.col("vas_held_ids"), F.array().cast("array<string>")))
+    df = _add(df, [*C.VOICE_DERIVED, *C.SMS_DERIVED, *C.DATA_DERIVED, *C.VAS_DERIVED, *C.FEES_DERIVED])
+    if prev_usage is not None:
+        prev = prev_usage.select("subscriber_id", F.col("arpu").alias("prev_arpu"),
+                                 F.col("bill_decline_streak").alias("prev_streak"))
+    else:
+        prev = base.select("subscriber_id", F.lit(None).cast("double").alias("prev_arpu"),
+                           F.lit(None).cast("int").alias("prev_streak"))
+    df = df.join(prev, "subscriber_id", "left")
+    carry = [C.Feature(f.name, f.family, f.expr.format(decline=float(decline)), f.unit, f.source, f.definition)
+             for f in C.CARRY]
+    df = _add(df, carry).withColumn("bill_decline_streak", F.col("bill_decline_streak").cast("int"))
+    names = [f.name for f in C.USAGE_FEATURES]
+    return df.select("subscriber_id", *names, F.lit(month).alias("month"))
+
+
+def _history(usage_history: DataFrame | None, month: str, lag: int) -> DataFrame | None:
+    if usage_history is None:
+        return None
+    m = add_months(month, -lag)
+    return usage_history.where(F.col("month") == m).select(
+        "subscriber_id", *[F.col(c).alias(f"h{lag}_{c}") for c in C.HISTORY_COLUMNS])
+
+
+def _prefixed(df: DataFrame | None, prefix: str, month: str, skip: Sequence[str] = ()) -> DataFrame | None:
+    """An optional gold table → its month-M rows with every non-key column renamed `<prefix><column>`."""
+    if df is None:
+        return None
+    require_columns(df, ["subscriber_id"], f"{prefix}* source")
+    if "month" in df.columns:
+        df = df.where(F.col("month") == month)
+    keep = [c for c in df.columns if c not in ("subscriber_id", "month", *skip)]
+    return df.select("subscriber_id", *[F.col(c).alias(f"{prefix}{c}") for c in keep]).dropDuplicates(
+        ["subscriber_id"])
+
+
+def latest_terminal(terminal: DataFrame, tac: DataFrame, month: str) -> DataFrame:
+    """silver.terminal (month M) + silver.tac → one handset per subscriber with `tac_*` capabilities."""
+    require_columns(terminal, ["subscriber_id", "tac", "first_seen", "last_seen", "imei_id"], "silver.terminal")
+    latest = (
+        terminal.where(F.col("month") == month)
+        .groupBy("subscriber_id")
+        .agg(F.max_by(F.struct("tac", "first_seen"), F.struct("last_seen", "first_seen", "imei_id")).alias("t"))
+        .select("subscriber_id", F.col("t.tac").alias("tac"), F.col("t.first_seen").alias("term_first_seen"))
+    )
+    caps = tac.select("tac", *[F.col(c).alias(f"tac_{c}") for c in tac.columns if c != "tac"])
+    return latest.join(F.broadcast(caps), "tac", "left").drop("tac")
+
+
+def gap_fill(df: DataFrame, rules: Sequence[Mapping[str, Any]]) -> DataFrame:
+    """Fill missing occupation / age_band from life-circle flags (`lc_<circle>`), with *_inferred flags.
+
+    Rules are tried in order; a registered (non-blank) value is never overwritten.
+    """
+    filled: dict[str, Column | None] = {"occupation": None, "age_band": None}
+    for rule in reversed(list(rules)):  # the first matching rule ends up outermost
+        col = f"lc_{rule['circle']}"
+        if col not in df.columns:
+            continue
+        hit = F.coalesce(F.col(col).cast("boolean"), F.lit(False))
+        for target in filled:
+            if rule.get(target) is not None:
+                inner = filled[target] if filled[target] is not None else F.lit(None).cast("string")
+                filled[target] = F.when(hit, F.lit(str(rule[target]))).otherwise(inner)
+    out = {}
+    for target, inferred in filled.items():
+        missing = F.col(target).isNull() | (F.trim(F.col(target)) == "")
+        value = inferred if inferred is not None else F.lit(None).cast("string")
+        out[f"{target}_inferred"] = missing & value.isNotNull()
+        out[target] = F.when(missing & value.isNotNull(), value).otherwise(F.col(target))
+    return df.withColumns(out)
+
+
+def assemble_panorama(
+    universe: DataFrame,
+    usage: DataFrame,
+    month: str,
+    usage_history: DataFrame | None = None,
+    terminal: DataFrame | None = None,
+    tariffs: DataFrame | None = None,
+    circles: DataFrame | None = None,
+    social: DataFrame | None = None,
+    gap_rules: Sequence[Mapping[str, Any]] = (),
+) -> DataFrame:
+    """Profile of M + usage of M (+ M-1/M-2 usage, handset, plan, circle and social rows) → gold.panorama rows.
+
+    `usage_history` holds gold.usage_monthly rows of M-1 and M-2 (absent months give null history);
+    `circles`/`social` are left-joined with prefixes `lc_`/`sn_`, so the panorama works without them.
+    """
+    df = universe.join(usage.drop("month"), "subscriber_id", "left")
+    for part in (_history(usage_history, month, 1), _history(usage_history, month, 2)):
+        if part is not None:
+            df = df.join(part, "subscriber_id", "left")
+    for lag in (1, 2):
+        missing = {f"h{lag}_{c}": F.lit(None) for c in C.HISTORY_COLUMNS if f"h{lag}_{c}" not in df.columns}
+        df = df.withColumns(missing)
+    if terminal is not None:
+        df = df.join(terminal, "subscriber_id", "left")
+    if tariffs is not None:
+        plans = tariffs.select("plan_id", *[F.col(c).alias(f"t_{c}") for c in tariffs.columns if c != "plan_id"])
+        df = df.join(F.broadcast(plans), "plan_id", "left")
+    extra: list[str] = []
+    for src, prefix in ((circles, "lc_"), (social, "sn_")):
+        part = _prefixed(src, prefix, month)
+        if part is not None:
+            extra += [c for c in part.columns if c != "subscriber_id"]
+            df = df.join(part, "subscriber_id", "left")
+    needed = {
+        "t_plan_type": "string", "t_monthly_fee": "decimal(12,2)", "t_incl_voice_min": "int", "t_incl_sms": "int",
+        "t_incl_data_mb": "int", "term_first_seen": "date",
+        **{f"tac_{c}": t for c, t in (("brand", "string"), ("model", "string"), ("supports_4g", "boolean"),
+                                      ("supports_5g", "boolean"), ("volte", "boolean"), ("wap", "boolean"),
+                                      ("mms", "boolean"), ("launch_year", "int"))},
+    }
+    df = df.withColumns({c: F.lit(None).cast(t) for c, t in needed.items() if c not in df.columns})
+    df = gap_fill(df, gap_rules)
+    profile = []
+    for f in C.PROFILE:
+        if f.expr.startswith("{"):
+            src = f.expr.strip("{}")
+            expr = f"CAST({src} AS STRING)" if src in df.columns else "CAST(NULL AS STRING)"
+            profile.append(C.Feature(f.name, f.family, expr, f.unit, f.source, f.definition))
+        else:
+            profile.append(f)
+    df = _add(df, [f for f in profile if f.name != f.expr])
+    df = _add(df, [*C.HISTORY_DERIVED, *C.PLAN, *C.TERMINAL])
+    df = _add(df, C.ACTIVITY)
+    names = [f.name for f in C.PANORAMA_FEATURES]
+    return df.select(*names, *extra)
+
+
+def history_months(month: str) -> list[str]:
+    """The months whose gold.usage_monthly rows the panorama of M reads (M-1, M-2)."""
+    return [add_months(month, -1), add_months(month, -2)]

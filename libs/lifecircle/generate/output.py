@@ -1,0 +1,149 @@
+"""Writing the province: feed records → operator-named files (Spark text writer, then renamed), truth as Parquet.
+
+The one module of lifecircle.generate that does I/O; the job and the test fixture call `generate_province`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lifecircle.core.log import get_logger
+from lifecircle.feeds import FEEDS
+from lifecircle.generate import activity, population, reference, render, truth
+from lifecircle.generate.spec import ProvinceSpec
+
+log = get_logger("generate")
+
+
+def _local(path: str) -> str:
+    return path[len("file:"):] if path.startswith("file:") else path
+
+
+def file_names(spec: ProvinceSpec, feed: str) -> dict[int, str]:
+    """fk → file path relative to the raw root, for every file of `feed`."""
+    fs = FEEDS[feed]
+    out: dict[int, str] = {}
+    if fs.grain == "monthly":
+        for i, m in enumerate(spec.months):
+            out[i] = f"{feed}/{m}/" + fs.file_pattern.format(month=m.replace("-", ""))
+        return out
+    parts = spec.n_parts if "{part" in fs.file_pattern else 1
+    for i, d in enumerate(spec.days()):
+        for p in range(parts):
+            out[i * parts + p] = f"{feed}/{d:%Y-%m-%d}/" + fs.file_pattern.format(date=d, part=p + 1)
+    return out
+
+
+def write_feed(spark: SparkSession, records: DataFrame, feed: str, spec: ProvinceSpec, out: str) -> int:
+    """Write one feed's files under <out>/raw and its defects under <out>/truth/defects/feed=<feed>; returns rows."""
+    names = file_names(spec, feed)
+    files = spark.createDataFrame([(k, v) for k, v in names.items()], "fk int, file string")
+    lines = render.to_lines(records, feed, files.select("fk"), spec.seed, spec.defect_rate)
+    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
+    staging = f"{out}/_staging/{feed}"
+    writer = lines.sortWithinPartitions("fk", "line").select("fk", "value").write.mode("overwrite").partitionBy("fk")
+    if FEEDS[feed].gzip:
+        writer = writer.option("compression", "gzip")
+    writer.text(staging)
+    defects = lines.where(F.col("kind").isNotNull()).join(F.broadcast(files), "fk").select(
+        "file", F.col("line").cast("int"), "kind").orderBy("file", "line")
+    defects.coalesce(1).write.mode("overwrite").parquet(f"{out}/truth/defects/feed={feed}")
+    rows = lines.count() - len(names)
+    lines.unpersist()
+    _move_parts(staging, f"{out}/raw", names)
+    return rows
+
+
+def _move_parts(staging: str, raw: str, names: dict[int, str]) -> None:
+    """Rename Spark's part files (one per fk folder) into the operator file names."""
+    root = Path(_local(staging))
+    for folder in sorted(root.glob("fk=*")):
+        fk = int(folder.name.split("=", 1)[1])
+        parts = [p for p in folder.iterdir() if p.name.startswith("part-")]
+        if len(parts) != 1:
+            raise RuntimeError(f"expected one part file in {folder}, found {len(parts)}")
+        target = Path(_local(raw)) / names[fk]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(parts[0], target)
+    shutil.rmtree(root)
+
+
+@dataclass(frozen=True)
+class Province:
+    """Where a generated province lives: raw feeds, truth tables, and what it was generated from."""
+
+    raw: str
+    truth: str
+    months: tuple[str, ...]
+    seed: int
+    n_subs: int
+
+
+def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str) -> tuple[Province, dict[str, int]]:
+    """Generate every raw feed and truth table of the province under `out` (local path); returns rows per feed."""
+    out = _local(out).rstrip("/")
+    for sub in ("raw", "truth", "_staging"):
+        shutil.rmtree(f"{out}/{sub}", ignore_errors=True)
+    cells = reference.build_cells(spec)
+    events = reference.build_events(spec, cells)
+    ref_dir = Path(out) / "raw" / "ref"
+    ref_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in reference.reference_files(cells, events).items():
+        (ref_dir / name).write_bytes(text.encode("utf-8"))
+
+    subs = population.subscribers(spark, spec, cells).persist(StorageLevel.MEMORY_AND_DISK)
+    days = population.days_frame(spark, spec)
+    sd = activity.sub_days(subs, days, spec).persist(StorageLevel.MEMORY_AND_DISK)
+    sm = activity.sub_months(subs, spec)
+    feeds = {
+        "subscriber_profile": activity.profile(sm, spec, cells),
+        "billing": activity.billing(sm, spec),
+        "terminal": activity.terminal(sm, spec),
+        "vas_orders": activity.vas_orders(sm, spec),
+        "service_contacts": activity.service_contacts(sm, spec),
+        "voice_cdr": activity.voice_cdr(sd, subs, spec),
+        "sms": activity.sms(sd, subs, spec),
+        "data_usage": activity.data_usage(sd, spec),
+        "signalling": activity.signalling(sd, spec, cells, events, spark),
+    }
+    counts = {}
+    for feed, records in feeds.items():
+        counts[feed] = write_feed(spark, records.drop("sid"), feed, spec, out)
+        log.info("generated %s: %d rows", feed, counts[feed])
+    sd.unpersist()
+    dup = _deliver_twice(spec, out)
+    cells_df = truth.cells_frame(spark, cells)
+    t = f"{out}/truth"
+    tables = {
+        "subscribers": truth.subscribers_truth(subs, spec, cells_df).orderBy("subscriber_index"),
+        "communities": truth.communities_truth(subs).orderBy("community_id"),
+        "propensities": truth.propensities_truth(subs).orderBy("msisdn", "product_id"),
+        "association_rules": truth.rules_truth(spark),
+        "campaign_response": truth.campaign_response_truth(subs, spec).orderBy("msisdn", "offer_id"),
+        "duplicate_files": spark.createDataFrame([dup], "feed string, file string, duplicate_of string"),
+    }
+    for name, df in tables.items():
+        df.coalesce(1).write.mode("overwrite").parquet(f"{t}/{name}")
+    subs.unpersist()
+    shutil.rmtree(f"{out}/_staging", ignore_errors=True)
+    return Province(f"{out}/raw", t, spec.months, spec.seed, spec.n_subs), counts
+
+
+def _deliver_twice(spec: ProvinceSpec, out: str) -> tuple[str, str, str]:
+    """Copy one SMS file (same bytes) under the next part number in its day folder: a re-delivered file."""
+    names = file_names(spec, "sms")
+    rnd = random.Random(spec.seed * 31 + 5)
+    fk = rnd.randrange(len(names))
+    original = names[fk]
+    d = spec.days()[fk // spec.n_parts]
+    copy = f"sms/{d:%Y-%m-%d}/" + FEEDS["sms"].file_pattern.format(date=d, part=spec.n_parts + 1)
+    shutil.copyfile(f"{out}/raw/{original}", f"{out}/raw/{copy}")
+    return ("sms", copy, original)

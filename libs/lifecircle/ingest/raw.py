@@ -1,0 +1,169 @@
+"""Raw files as delivered: listing, content hashes, and lines with their physical line numbers.
+
+Line numbers are computed without collecting and without a per-file sort: every row gets
+`monotonically_increasing_id()` straight after the text scan (ids are consecutive inside one input
+split, and a split belongs to one file), Spark's file metadata tells which split (`file_block_start`)
+a line came from, and a tiny per-(file, split) aggregate gives each split its offset in the file.
+line = offset of the split + (id - first id of the split) + 1. Gzip files are one split; plain files
+cut into several splits stay exact because Hadoop's line reader gives a line to the split it starts in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from lifecircle.core.errors import InputError
+from lifecircle.feeds import FEEDS, FeedSpec
+
+GZIP_MAGIC = b"\x1f\x8b"
+CSV_SPLIT = ',(?=(?:[^"]*"[^"]*")*[^"]*$)'  # a comma outside double quotes (RFC 4180)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One delivered file: path relative to the raw root, its URI, size, modification time (ms)."""
+
+    rel: str
+    uri: str
+    size: int
+    modified: int
+
+    @property
+    def feed(self) -> str:
+        return feed_of(self.rel)
+
+    @property
+    def period(self) -> str:
+        return period_of(self.rel)
+
+
+def feed_of(rel: str) -> str:
+    """`voice_cdr/2026-10-01/x.gz` → voice_cdr; `ref/cells.csv` → cells."""
+    head, _, rest = rel.partition("/")
+    if head == "ref":
+        return rest.split("/")[-1].split(".")[0]
+    return head
+
+
+def period_of(rel: str) -> str:
+    """The date/month folder of a daily/monthly file ('' for reference snapshots)."""
+    parts = rel.split("/")
+    return "" if parts[0] == "ref" or len(parts) < 3 else parts[1]
+
+
+def name_regex(spec: FeedSpec, period: str) -> re.Pattern[str]:
+    """The regular expression of the file names a feed's contract expects in a period folder."""
+    pattern = re.escape(spec.file_pattern)
+    compact = period.replace("-", "")
+    pattern = pattern.replace(re.escape("{date:%Y%m%d}"), re.escape(compact) if spec.grain == "daily" else r"\d{8}")
+    pattern = pattern.replace(re.escape("{month}"), re.escape(compact) if spec.grain == "monthly" else r"\d{6}")
+    pattern = pattern.replace(re.escape("{part:04d}"), r"\d{4}")
+    return re.compile(f"^{pattern}$")
+
+
+def _fs(spark: SparkSession, path: str):
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    return hpath, hpath.getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[attr-defined]
+
+
+def root_uri(spark: SparkSession, raw_root: str) -> str:
+    """The fully qualified URI of the raw root, the prefix stripped to make relative paths."""
+    hpath, fs = _fs(spark, raw_root)
+    return str(fs.makeQualified(hpath).toString()).rstrip("/")
+
+
+def list_files(spark: SparkSession, raw_root: str, folder: str = "") -> list[RawFile]:
+    """Every file under `<raw_root>/<folder>` (recursively) with size and mtime; [] if the folder is absent."""
+    base = root_uri(spark, raw_root)
+    target = f"{raw_root.rstrip('/')}/{folder}" if folder else raw_root
+    hpath, fs = _fs(spark, target)
+    if not fs.exists(hpath):
+        return []
+    out = []
+    it = fs.listFiles(hpath, True)
+    while it.hasNext():
+        st = it.next()
+        uri = str(st.getPath().toString())
+        name = uri.rsplit("/", 1)[-1]
+        if name.startswith((".", "_")):  # hidden and in-progress files (e.g. `_COPYING_`, `.crc`)
+            continue
+        rel = uri[len(base) + 1:] if uri.startswith(base + "/") else uri
+        if feed_of(rel) not in FEEDS:
+            continue
+        out.append(RawFile(rel, uri, int(st.getLen()), int(st.getModificationTime())))
+    return sorted(out, key=lambda f: f.rel)
+
+
+def check_readable(spark: SparkSession, files: list[RawFile]) -> None:
+    """Open each file and read its first bytes; InputError naming the file if it cannot be read."""
+    for f in files:
+        hpath, fs = _fs(spark, f.uri)
+        try:
+            stream = fs.open(hpath)
+            try:
+                head = bytes(b for b in (stream.read(), stream.read()) if b >= 0)
+            finally:
+                stream.close()
+        except Exception as exc:
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"raw file {f.rel} cannot be read: {msg[:200]}") from None
+        if f.rel.endswith(".gz") and head != GZIP_MAGIC:
+            raise InputError(f"raw file {f.rel} cannot be read: not a gzip file (bad magic bytes)")
+
+
+def file_hashes(spark: SparkSession, files: list[RawFile]) -> dict[str, str]:
+    """sha256 of each file's bytes, computed on the executors (binaryFile + sha2), keyed by relative path."""
+    if not files:
+        return {}
+    by_uri = {f.uri: f.rel for f in files}
+    rows = (
+        spark.read.format("binaryFile").load([f.uri for f in files])
+        .select("path", F.sha2(F.col("content"), 256).alias("sha256"))
+        .collect()
+    )
+    out: dict[str, str] = {}
+    for r in rows:
+        rel = by_uri.get(r["path"])
+        if rel is None:  # the same file under a differently spelled URI
+            rel = next((v for k, v in by_uri.items() if k.endswith(r["path"].split(":", 1)[-1])), r["path"])
+        out[rel] = r["sha256"]
+    return out
+
+
+def read_lines(spark: SparkSession, files: list[RawFile], base_uri: str) -> DataFrame:
+    """Text lines of `files` (gzip decompressed) → source_file (relative), line_number (1 = header), value."""
+    scan = spark.read.text([f.uri for f in files]).select(
+        F.col("value"),
+        F.col("_metadata.file_path").alias("_path"),
+        F.col("_metadata.file_block_start").alias("_block"),
+        F.monotonically_increasing_id().alias("_id"),
+    )
+    blocks = scan.groupBy("_path", "_block").agg(F.count(F.lit(1)).alias("_n"), F.min("_id").alias("_first"))
+    w = Window.partitionBy("_path").orderBy("_block").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    blocks = blocks.withColumn("_offset", F.sum("_n").over(w) - F.col("_n"))
+    prefix = F.lit(base_uri + "/")
+    return (
+        scan.join(F.broadcast(blocks), ["_path", "_block"])
+        .select(
+            F.when(F.startswith(F.col("_path"), prefix), F.substring(F.col("_path"), len(base_uri) + 2, 100000))
+            .otherwise(F.col("_path")).alias("source_file"),
+            (F.col("_offset") + F.col("_id") - F.col("_first") + 1).cast("long").alias("line_number"),
+            F.col("value"),
+        )
+    )
+
+
+def split_fields(value: Column, spec: FeedSpec) -> Column:
+    """The delimited fields of a line as an array (empty trailing fields kept; CSV quotes removed)."""
+    if spec.delimiter == ",":
+        raw = F.split(value, CSV_SPLIT, -1)
+        return F.transform(
+            raw, lambda x: F.when(x.rlike('^".*"$'), F.regexp_replace(F.regexp_replace(x, '^"|"$', ""), '""', '"'))
+            .otherwise(x)
+        )
+    return F.split(value, re.escape(spec.delimiter), -1)

@@ -1,0 +1,273 @@
+"""Per-subscriber social features: degrees, PageRank, triangles, communities, competitor exposure, churn
+contagion and family circles; plus the community summary and the community leaders.
+
+All functions take DataFrames and parameters and return DataFrames. Churn contagion reads churn labels
+of months M-2..M only (never later), so the features of month M can be used to predict churn in M+1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.social.edges import COMPETITOR_NETWORKS, neighbours
+from lifecircle.social.graph import DST, ID, SRC, Graph
+
+
+@dataclass(frozen=True)
+class GraphParams:
+    """Algorithm settings (conf/social.yaml `graph`, `community`, `family`, `leaders`)."""
+
+    backend: str = "auto"
+    checkpoint_interval: int = 2
+    local_checkpoints: bool = False
+    pagerank_iter: int = 10
+    lp_iter: int = 5
+    lp_weighted: bool = True
+    lp_include_self: bool = True
+    family_min_home_calls: int = 4
+    family_max_size: int = 6
+    leader_reach_weight: float = 0.5
+    leader_adoption_weight: float = 0.5
+    leader_share: float = 0.2
+    leader_max_per_community: int = 3
+    leader_min_community_size: int = 4
+    vas_lookback_months: int = 6
+
+
+def graph_params(section: dict) -> GraphParams:
+    """conf/social.yaml → GraphParams."""
+    g, c = section.get("graph", {}) or {}, section.get("community", {}) or {}
+    f, ld = section.get("family", {}) or {}, section.get("leaders", {}) or {}
+    return GraphParams(
+        backend=str(g.get("backend", "auto")), checkpoint_interval=int(g.get("checkpoint_interval", 2)),
+        local_checkpoints=bool(g.get("local_checkpoints", False)), pagerank_iter=int(g.get("pagerank_iter", 10)),
+        lp_iter=int(c.get("max_iter", 5)), lp_weighted=bool(c.get("weighted", True)),
+        lp_include_self=bool(c.get("include_self", True)), family_min_home_calls=int(f.get("min_home_calls", 4)),
+        family_max_size=int(f.get("max_size", 6)), leader_reach_weight=float(ld.get("reach_weight", 0.5)),
+        leader_adoption_weight=float(ld.get("adoption_weight", 0.5)), leader_share=float(ld.get("share", 0.2)),
+        leader_max_per_community=int(ld.get("max_per_community", 3)),
+        leader_min_community_size=int(ld.get("min_community_size", 4)),
+        vas_lookback_months=int(ld.get("vas_lookback_months", 6)),
+    )
+
+
+def _month_index(col: str) -> F.Column:
+    return F.substring(col, 1, 4).cast("int") * 12 + F.substring(col, 6, 2).cast("int")
+
+
+def graph_metrics(vertices: DataFrame, edges: DataFrame, p: GraphParams) -> DataFrame:
+    """Graph vertices + kept edges → id, degree, degree_on_net, degree_competitor, weighted_degree, reciprocity,
+    pagerank, triangle_count, clustering_coefficient, community_id, community_size."""
+    nb = neighbours(edges, ["weight", "reciprocal"])
+    deg = nb.groupBy(ID).agg(
+        F.count("*").alias("degree"),
+        F.sum((F.col("nbr_network") == "on_net").cast("long")).alias("degree_on_net"),
+        F.sum(F.col("nbr_network").isin(*COMPETITOR_NETWORKS).cast("long")).alias("degree_competitor"),
+        F.round(F.sum("weight"), 4).alias("weighted_degree"),
+        F.round(F.avg(F.col("reciprocal").cast("double")), 4).alias("reciprocity"),
+    )
+    v = vertices.select(ID)
+    g = Graph(v, edges.select(SRC, DST, "weight"), weight_col="weight", backend=p.backend,
+              checkpoint_interval=p.checkpoint_interval, local_checkpoints=p.local_checkpoints)
+    pr = g.page_rank(max_iter=p.pagerank_iter)
+    cc = g.clustering_coefficient().select(ID, "triangle_count", "clustering_coefficient")
+    lp = g.label_propagation(max_iter=p.lp_iter, weighted=p.lp_weighted, include_self=p.lp_include_self)
+    sizes = lp.groupBy("label").agg(F.count("*").alias("community_size"))
+    comm = lp.join(sizes, "label").select(ID, F.col("label").alias("community_id"), "community_size")
+    return (
+        v.join(deg, ID, "left").join(pr, ID, "left").join(cc, ID, "left").join(comm, ID, "left")
+        .select(
+            ID, *[F.coalesce(c, F.lit(0)).cast("long").alias(c) for c in ("degree", "degree_on_net", "degree_competitor")],
+            F.coalesce("weighted_degree", F.lit(0.0)).alias("weighted_degree"),
+            F.coalesce("reciprocity", F.lit(0.0)).alias("reciprocity"),
+            "pagerank", "triangle_count", "clustering_coefficient", "community_id", "community_size",
+        )
+    )
+
+
+def competitor_share(pairs: DataFrame, drop_networks: tuple[str, ...] = ("service",)) -> DataFrame:
+    """All contact pairs of the month (before the tie filter) → subscriber_id, total_minutes,
+    competitor_minutes_share (minutes with competitor numbers / minutes with non-service parties)."""
+    nb = neighbours(pairs, ["minutes"]).where(~F.col("nbr_network").isin(*drop_networks))
+    own = nb.join(
+        pairs.select(F.col(SRC).alias(ID), F.col("src_is_subscriber").alias("_s"))
+        .unionByName(pairs.select(F.col(DST).alias(ID), F.col("dst_is_subscriber").alias("_s")))
+        .where("_s").select(ID).distinct(), ID,
+    )
+    agg = own.groupBy(ID).agg(
+        F.sum("minutes").alias("total_minutes"),
+        F.sum(F.when(F.col("nbr_network").isin(*COMPETITOR_NETWORKS), F.col("minutes")).otherwise(0.0)).alias("_c"),
+    )
+    return agg.select(
+        F.col(ID).alias("subscriber_id"), F.round("total_minutes", 2).alias("total_minutes"),
+        F.when(F.col("total_minutes") > 0, F.round(F.col("_c") / F.col("total_minutes"), 4)).alias(
+            "competitor_minutes_share"),
+    )
+
+
+def competitor_trend(current: DataFrame, previous: DataFrame | None, month: str) -> DataFrame:
+    """subscriber_id, competitor_minutes_share of `month` + earlier gold.social_features rows → subscriber_id,
+    competitor_share_trend_3m: least-squares slope per month over M-2..M (null with fewer than two months)."""
+    cur = current.select("subscriber_id", F.lit(month).alias("month"), "competitor_minutes_share")
+    hist = cur
+    if previous is not None:
+        prev = previous.where(F.col("month").between(add_months(month, -2), add_months(month, -1))).select(
+            "subscriber_id", "month", "competitor_minutes_share")
+        hist = cur.unionByName(prev)
+    hist = hist.where(F.col("competitor_minutes_share").isNotNull())
+    slope = hist.groupBy("subscriber_id").agg(
+        F.regr_slope("competitor_minutes_share", _month_index("month").cast("double")).alias("_slope"))
+    return cur.select("subscriber_id").join(slope, "subscriber_id", "left").select(
+        "subscriber_id", F.round("_slope", 4).alias("competitor_share_trend_3m"))
+
+
+def churn_contagion(strong_edges: DataFrame, subscribers: DataFrame, month: str) -> DataFrame:
+    """Strong ties (src, dst, month) + silver.subscriber (month, subscriber_id, churned) → subscriber_id,
+    strong_contacts, contagion_churned_1m, contagion_share_1m, contagion_churned_3m, contagion_share_3m.
+
+    Ties come from months M-2..M and churn labels from months M-2..M only: nothing after `month` is read,
+    so the feature never sees the target month. Shares are over strong contacts who were our subscribers."""
+    lo = add_months(month, -2)
+    window = F.col("month").between(lo, month)
+    ties = strong_edges.where(window).select(SRC, DST)
+    sym = ties.select(F.col(SRC).alias(ID), F.col(DST).alias("nbr")).unionByName(
+        ties.select(F.col(DST).alias(ID), F.col(SRC).alias("nbr"))).distinct()
+    churn = subscribers.where(window).groupBy(F.col("subscriber_id").alias("nbr")).agg(
+        F.max(F.col("churned") & (F.col("month") == month)).alias("_c1"),
+        F.max("churned").alias("_c3"),
+    )
+    agg = sym.join(churn, "nbr").groupBy(ID).agg(
+        F.count("*").alias("strong_contacts"),
+        F.sum(F.col("_c1").cast("long")).alias("contagion_churned_1m"),
+        F.sum(F.col("_c3").cast("long")).alias("contagion_churned_3m"),
+    )
+    return agg.select(
+        F.col(ID).alias("subscriber_id"), "strong_contacts", "contagion_churned_1m",
+        F.round(F.col("contagion_churned_1m") / F.col("strong_contacts"), 4).alias("contagion_share_1m"),
+        "contagion_churned_3m",
+        F.round(F.col("contagion_churned_3m") / F.col("strong_contacts"), 4).alias("contagion_share_3m"),
+    )
+
+
+def family_circles(vertices: DataFrame, edges: DataFrame, p: GraphParams) -> DataFrame:
+    """Kept edges → id, family_circle_id, family_size: connected groups of 2..max_size parties linked by reciprocal
+    ties with at least `family_min_home_calls` calls at home hours (evenings 19-22, weekends)."""
+    fam = edges.where(F.col("reciprocal") & (F.col("home_calls") >= p.family_min_home_calls)).select(SRC, DST)
+    members = fam.select(F.col(SRC).alias(ID)).unionByName(fam.select(F.col(DST).alias(ID))).distinct()
+    g = Graph(members, fam, backend=p.backend, checkpoint_interval=p.checkpoint_interval,
+              local_checkpoints=p.local_checkpoints)
+    cc = g.connected_components()
+    sizes = cc.groupBy("component").agg(F.count("*").alias("family_size"))
+    return (
+        cc.join(sizes, "component").where(F.col("family_size") <= p.family_max_size)
+        .join(vertices.select(ID), ID)
+        .select(ID, F.col("component").alias("family_circle_id"), "family_size")
+    )
+
+
+def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame | None, month: str) -> DataFrame:
+    """Graph vertices (id, network, is_subscriber) + metrics + silver.subscriber → community_id, month, size,
+    subscribers, on_net_share, competitor_members, competitor_share, churned_members, churn_rate, triangles."""
+    m = metrics.select(ID, "community_id", "triangle_count").join(vertices.select(ID, "network", "is_subscriber"), ID)
+    if subscribers is not None:
+        churned = subscribers.where((F.col("month") == month) & F.col("churned")).select(
+            F.col("subscriber_id").alias(ID), F.lit(True).alias("_churned")).distinct()
+        m = m.join(churned, ID, "left")
+    else:
+        m = m.withColumn("_churned", F.lit(None).cast("boolean"))
+    agg = m.groupBy("community_id").agg(
+        F.count("*").alias("size"),
+        F.sum(F.col("is_subscriber").cast("long")).alias("subscribers"),
+        F.sum((F.col("network") == "on_net").cast("long")).alias("_on"),
+        F.sum(F.col("network").isin(*COMPETITOR_NETWORKS).cast("long")).alias("competitor_members"),
+        F.sum(F.coalesce(F.col("_churned"), F.lit(False)).cast("long")).alias("churned_members"),
+        (F.sum("triangle_count") / 3).cast("long").alias("triangles"),
+    )
+    return agg.select(
+        "community_id", F.lit(month).alias("month"), "size", "subscribers",
+        F.round(F.col("_on") / F.col("size"), 4).alias("on_net_share"), "competitor_members",
+        F.round(F.col("competitor_members") / F.col("size"), 4).alias("competitor_share"), "churned_members",
+        F.when(F.col("subscribers") > 0, F.round(F.col("churned_members") / F.col("subscribers"), 4)).alias("churn_rate"),
+        "triangles",
+    )
+
+
+def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphParams) -> DataFrame:
+    """Subscriber features (subscriber_id, community_id, community_size, pagerank, degree) + silver.vas_orders →
+    month, community_id, subscriber_id, leader_rank, leader_score, reach_score, adoption_score, products_adopted,
+    pagerank, degree, community_size: per community the members combining reach and early product adoption."""
+    first_day = month_bounds(add_months(month, -(p.vas_lookback_months - 1)))[0]
+    last_day = month_bounds(month)[1]
+    f = features.where(F.col("community_id").isNotNull() & (F.col("community_size") >= p.leader_min_community_size))
+    first_orders = (
+        vas_orders.where((F.col("event") == "order") & F.col("date").between(F.lit(first_day), F.lit(last_day)))
+        .groupBy("subscriber_id", "product_id").agg(F.min("event_time").alias("first_order"))
+    )
+    adopt = first_orders.join(f.select("subscriber_id", "community_id"), "subscriber_id")
+    w_prod = Window.partitionBy("community_id", "product_id").orderBy("first_order")
+    adoption = (
+        adopt.withColumn("_early", 1.0 - F.percent_rank().over(w_prod))
+        .groupBy("subscriber_id").agg(F.avg("_early").alias("_early"), F.count("*").alias("products_adopted"))
+    )
+    w_comm = Window.partitionBy("community_id")
+    reach = (F.percent_rank().over(w_comm.orderBy("pagerank")) + F.percent_rank().over(w_comm.orderBy("degree"))) / 2
+    scored = (
+        f.join(adoption, "subscriber_id", "left")
+        .withColumn("reach_score", F.round(reach, 4))
+        .withColumn("adoption_score", F.round(F.coalesce("_early", F.lit(0.0)), 4))
+        .withColumn("products_adopted", F.coalesce("products_adopted", F.lit(0)).cast("long"))
+        .withColumn("leader_score", F.round(F.col("reach_score") * p.leader_reach_weight
+                                            + F.col("adoption_score") * p.leader_adoption_weight, 4))
+        .withColumn("leader_rank", F.row_number().over(
+            w_comm.orderBy(F.desc("leader_score"), F.desc("pagerank"), "subscriber_id")))
+    )
+    quota = F.least(F.lit(p.leader_max_per_community),
+                    F.greatest(F.lit(1), F.ceil(F.col("community_size") * p.leader_share).cast("int")))
+    return scored.where((F.col("leader_rank") <= quota) & (F.col("products_adopted") > 0)).select(
+        F.lit(month).alias("month"), "community_id", "subscriber_id", F.col("leader_rank").cast("int").alias("leader_rank"),
+        "leader_score", "reach_score", "adoption_score", "products_adopted", "pagerank", "degree", "community_size",
+    )
+
+
+FEATURE_COLUMNS = (
+    "degree", "degree_on_net", "degree_competitor", "weighted_degree", "reciprocity", "pagerank", "triangle_count",
+    "clustering_coefficient", "community_id", "community_size", "total_minutes", "competitor_minutes_share",
+    "competitor_share_trend_3m", "strong_contacts", "contagion_churned_1m", "contagion_share_1m",
+    "contagion_churned_3m", "contagion_share_3m", "family_circle_id", "family_size",
+)
+
+
+def assemble_features(
+    vertices: DataFrame, metrics: DataFrame, comp: DataFrame, trend: DataFrame, contagion: DataFrame,
+    family: DataFrame, month: str, base: DataFrame | None = None,
+) -> DataFrame:
+    """The parts above → gold.social_features rows: subscriber_id, month and FEATURE_COLUMNS, one row per our
+    subscriber in the graph (or per subscriber_id of `base` when given); counts default to 0 when absent."""
+    ids = vertices.where("is_subscriber").select(F.col(ID).alias("subscriber_id"))
+    if base is not None:
+        ids = ids.unionByName(base.select("subscriber_id")).distinct()
+    m = metrics.withColumnRenamed(ID, "subscriber_id")
+    fam = family.withColumnRenamed(ID, "subscriber_id")
+    out = (
+        ids.join(m, "subscriber_id", "left").join(comp, "subscriber_id", "left").join(trend, "subscriber_id", "left")
+        .join(contagion, "subscriber_id", "left").join(fam, "subscriber_id", "left")
+    )
+    zero_long = ("degree", "degree_on_net", "degree_competitor", "triangle_count", "strong_contacts",
+                 "contagion_churned_1m", "contagion_churned_3m")
+    zero_double = ("weighted_degree", "reciprocity", "clustering_coefficient", "total_minutes",
+                   "contagion_share_1m", "contagion_share_3m")
+    cols = []
+    for c in FEATURE_COLUMNS:
+        if c in zero_long:
+            cols.append(F.coalesce(F.col(c), F.lit(0)).cast("long").alias(c))
+        elif c in zero_double:
+            cols.append(F.coalesce(F.col(c).cast("double"), F.lit(0.0)).alias(c))
+        elif c in ("community_size", "family_size"):
+            cols.append(F.col(c).cast("long").alias(c))
+        else:
+            cols.append(F.col(c))
+    return out.select("subscriber_id", F.lit(month).alias("month"), *cols)

@@ -1,0 +1,161 @@
+"""Panorama features by value on the hand-made province of tests/features/world.py."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.sql import functions as F
+
+from lifecircle.core.errors import InputError
+from lifecircle.features import catalog as C
+from lifecircle.features.panorama import (
+    aggregate_voice,
+    assemble_panorama,
+    gap_fill,
+    month_filter,
+    subscriber_universe,
+    vas_holdings,
+)
+from tests.features.conftest import GAP_RULES
+
+
+def approx(x):
+    return pytest.approx(x, rel=1e-9, abs=1e-12)
+
+
+def test_universe_keeps_churners_of_the_month_and_drops_earlier_closures(rows):
+    assert set(rows) == {"A", "B", "C", "E"}
+    assert {k: (r["is_active"], r["churned"]) for k, r in rows.items()} == {
+        "A": (True, False), "B": (True, False), "C": (False, True), "E": (True, False)}
+    assert all(r["month"] == "2026-10" for r in rows.values())
+
+
+def test_voice_three_calls_of_60s_two_to_a_competitor(rows):
+    a = rows["A"]
+    assert (a["voice_calls"], a["voice_mo_calls"], a["voice_mt_calls"]) == (3, 2, 1)
+    assert a["voice_minutes"] == approx(3.0)  # the September 600 s call is not in October
+    assert (a["voice_competitor_a_minutes"], a["voice_on_net_minutes"], a["voice_competitor_b_minutes"]) == (
+        approx(2.0), approx(1.0), approx(0.0))
+    assert a["voice_competitor_share"] == approx(2 / 3)
+    assert a["voice_on_net_share"] == approx(1 / 3)
+    assert a["voice_off_net_share"] == approx(2 / 3)
+    assert a["voice_long_distance_calls"] == 1 and a["voice_local_calls"] == 2
+    assert a["voice_long_distance_share"] == approx(1 / 3)
+    assert a["voice_night_calls"] == 1 and a["voice_night_share"] == approx(1 / 3)
+    assert a["voice_weekday_day_calls"] == 2 and a["voice_weekday_day_share"] == approx(2 / 3)
+    assert a["voice_forwarded_calls"] == 1
+    assert (a["voice_contacts"], a["voice_contacts_mo"], a["voice_contacts_mt"], a["voice_contacts_reciprocal"],
+            a["voice_contacts_on_net"], a["voice_contacts_competitor"]) == (2, 2, 1, 1, 1, 1)
+    b = rows["B"]
+    assert b["voice_minutes"] == approx(1.5) and b["voice_fixed_share"] == approx(1 / 3)
+    assert b["voice_weekday_day_calls"] == 1 and b["voice_night_calls"] == 0  # Saturday 08:00 is neither
+
+
+def test_sms_and_data(rows):
+    a = rows["A"]
+    assert (a["sms_count"], a["sms_mo"], a["sms_mt"], a["sms_p2p"], a["sms_service"], a["sms_on_net"],
+            a["sms_contacts"]) == (3, 2, 1, 2, 1, 2, 1)
+    assert a["sms_on_net_share"] == approx(2 / 3)
+    assert (a["data_mb"], a["data_5g_mb"], a["data_video_mb"], a["data_social_mb"]) == (
+        approx(5.0), approx(3.0), approx(2.0), approx(3.0))
+    assert a["data_5g_share"] == approx(0.6) and a["data_hours"] == 3 and a["data_5g_hours"] == 1
+    assert a["data_top_app"] == "social" and a["data_top_app_share"] == approx(0.6)
+    assert rows["B"]["data_top_app"] == "other" and rows["B"]["data_other_mb"] == approx(1.0)
+
+
+def test_vas_holdings_events_and_service_contacts(rows):
+    a = rows["A"]
+    assert a["vas_held_ids"] == ["P2"] and a["vas_products_held"] == 1 and a["vas_products_held_m1"] == 1
+    assert (a["vas_orders"], a["vas_cancels"], a["vas_cancels_active"], a["vas_trials"]) == (1, 1, 1, 1)
+    assert rows["B"]["vas_held_ids"] == ["P9"]  # ordered in August, carried through usage_monthly
+    assert a["is_vas_user"] and not rows["E"]["is_vas_user"]
+    assert (a["svc_complaints"], a["svc_consultations"], a["svc_contacts"], a["svc_complaints_network"]) == (
+        1, 1, 2, 1)
+    assert (a["svc_complaints_3m"], a["svc_contacts_3m"]) == (2, 3)
+    assert rows["C"]["svc_complaints_billing"] == 1
+
+
+def test_fees_and_three_month_history_from_monthly_aggregates(rows):
+    a = rows["A"]
+    assert (a["arpu"], a["arpu_m1"], a["arpu_m2"]) == (80.0, 100.0, 120.0)
+    assert a["arpu_3m_mean"] == approx(100.0) and a["arpu_trend"] == approx(-20.0)
+    assert a["arpu_change_m1"] == approx(-0.2)
+    assert a["bill_decline_streak"] == 2  # 120 -> 100 (-16.7%) -> 80 (-20%)
+    assert rows["B"]["bill_decline_streak"] == 0
+    assert a["fee_voice_share"] == approx(0.25) and a["in_arrears"] and a["arrears"] == 12.5
+    assert a["voice_minutes_m1"] == approx(10.0) and a["voice_competitor_share_m1"] == approx(1.0)
+    assert a["voice_competitor_share_m2"] is None and a["voice_competitor_share_trend"] is None
+    assert rows["C"]["arpu_m1"] is None  # no September bill
+    assert rows["C"]["arpu_3m_mean"] == approx(30.0)
+
+
+def test_plan_and_terminal(rows):
+    a = rows["A"]
+    assert a["plan_monthly_fee"] == 58.0 and a["plan_voice_use_ratio"] == approx(0.02)
+    assert a["plan_data_use_ratio"] == approx(0.005) and a["plan_fee_ratio"] == approx(80 / 58)
+    assert (a["term_brand"], a["term_supports_5g"], a["term_volte"], a["handset_age_months"],
+            a["handset_changed"]) == ("Huawei", True, True, 12, False)
+    assert not a["is_5g_capable_on_4g"]
+    e = rows["E"]
+    assert e["plan_id"] is None and e["plan_monthly_fee"] is None and e["term_brand"] is None
+
+
+def test_zero_user(rows):
+    assert {k: r["is_zero_user"] for k, r in rows.items()} == {"A": False, "B": False, "C": True, "E": True}
+    e = rows["E"]
+    assert (e["voice_calls"], e["sms_count"], e["data_mb"], e["voice_on_net_share"]) == (0, 0, 0.0, None)
+
+
+def test_gap_fill_infers_but_never_overwrites_and_joins_circle_and_social(rows):
+    a, b = rows["A"], rows["B"]
+    assert (a["occupation"], a["occupation_inferred"], a["age_band"], a["age_band_inferred"]) == (
+        "student", True, "18-23", True)
+    assert (b["occupation"], b["occupation_inferred"], b["age_band"], b["age_band_inferred"]) == (
+        "teacher", False, "35-44", False)
+    assert (rows["C"]["occupation"], rows["C"]["occupation_inferred"]) == (None, False)
+    assert (a["region_store_id"], a["region_county_branch"], a["lc_home_store_id"], a["lc_is_student"]) == (
+        "S1", "CB1", "S1", True)
+    assert a["region_district"] is None
+    assert (a["sn_degree"], a["sn_pagerank"], rows["B"]["sn_degree"]) == (2, 0.5, None)
+
+
+def test_gap_fill_rule_order_and_missing_circle_columns(spark):
+    df = spark.createDataFrame(
+        [("x", None, None, True, True), ("y", "", "24-30", False, True), ("z", None, None, None, None)],
+        "subscriber_id string, occupation string, age_band string, lc_is_student boolean, "
+        "lc_is_white_collar boolean")
+    rules = [*GAP_RULES, {"circle": "is_parent", "occupation": "parent"}]  # no lc_is_parent column: skipped
+    got = {r["subscriber_id"]: (r["occupation"], r["occupation_inferred"], r["age_band"], r["age_band_inferred"])
+           for r in gap_fill(df, rules).collect()}
+    assert got == {"x": ("student", True, "18-23", True), "y": ("white_collar", True, "24-30", False),
+                   "z": (None, False, None, False)}
+
+
+def test_panorama_without_optional_tables_has_the_catalogue_columns(october):
+    df = assemble_panorama(*october, "2026-10")
+    assert df.columns == [f.name for f in C.PANORAMA_FEATURES]
+    assert len(df.columns) >= 120
+
+
+def test_bad_input_names_the_table_and_column(spark, tables):
+    with pytest.raises(InputError, match="silver.voice_cdr lacks column.*duration_s"):
+        aggregate_voice(tables["silver.voice_cdr"].drop("duration_s"))
+    with pytest.raises(InputError, match="silver.subscriber lacks column.*status"):
+        subscriber_universe(tables["silver.subscriber"].drop("status"), "2026-10")
+
+
+def test_vas_holdings_from_events_alone_and_with_prior(tables):
+    events = tables["silver.vas_orders"]
+    before_oct = vas_holdings(events.where("date < DATE'2026-10-01'"), None)
+    assert sorted(map(tuple, before_oct.collect())) == [("A", "P1"), ("B", "P9")]
+    after = vas_holdings(month_filter(events, "2026-10"), before_oct)
+    assert sorted(map(tuple, after.collect())) == [("A", "P2"), ("B", "P9")]
+
+
+def test_voice_pairs_match_a_direct_aggregation(tables):
+    """The pair-first aggregation equals a direct per-subscriber aggregation (independent check)."""
+    v = month_filter(tables["silver.voice_cdr"], "2026-10")
+    direct = v.groupBy("subscriber_id").agg(
+        F.count("*").alias("voice_calls"), (F.sum("duration_s") / 60.0).alias("voice_minutes"),
+        F.count_distinct("contact_id").alias("voice_contacts"))
+    got = aggregate_voice(v).select("subscriber_id", "voice_calls", "voice_minutes", "voice_contacts")
+    assert sorted(map(tuple, got.collect())) == sorted(map(tuple, direct.collect()))

@@ -1,0 +1,54 @@
+"""Champion/challenger: a worse challenger stays challenger, a better one becomes champion, with the reason."""
+
+from __future__ import annotations
+
+from mlflow import MlflowClient
+from pyspark.ml import Pipeline
+from pyspark.ml.classification import LogisticRegression
+from pyspark.ml.feature import VectorAssembler
+from pyspark.sql import functions as F
+
+from lifecircle.core.tracking import start_run
+from lifecircle.models.mlflow_ops import register_and_promote, validation_auc
+
+NAME = "churn_promotion_test"
+
+
+def _fit(df, col: str, flip: bool = False):
+    train = df.withColumn("label", 1.0 - F.col("label")) if flip else df
+    return Pipeline(stages=[VectorAssembler(inputCols=[col], outputCol="features"),
+                            LogisticRegression(maxIter=20)]).fit(train)
+
+
+def _log_and_promote(cfg, model, valid):
+    import mlflow.spark
+
+    auc = validation_auc(model, valid)
+    with start_run(cfg, "train_churn", period="2026-10", experiment="promotion") as run:
+        info = mlflow.spark.log_model(model, name="model")
+    return register_and_promote(NAME, info.model_uri, run.info.run_id, auc, valid)
+
+
+def test_promotion_both_ways(spark, tmp_cfg):
+    # `good` separates the classes, `weak` only partly; the validation month is the same for all three
+    rows = [(float(i), float(i % 10 + (5 if i >= 10 else 0)), 1.0 if i >= 10 else 0.0) for i in range(20)]
+    df = spark.createDataFrame(rows, "good double, weak double, label double")
+    weak, worse, good = _fit(df, "weak"), _fit(df, "weak", flip=True), _fit(df, "good")
+
+    first = _log_and_promote(tmp_cfg, weak, df)
+    assert first.promoted and first.reason == "no champion yet"
+
+    second = _log_and_promote(tmp_cfg, worse, df)
+    assert not second.promoted
+    assert second.champion_version == first.version and second.champion_metric > second.challenger_metric
+    client = MlflowClient()
+    assert client.get_model_version_by_alias(NAME, "champion").version == first.version
+    assert client.get_model_version_by_alias(NAME, "challenger").version == second.version
+    tags = client.get_model_version(NAME, second.version).tags
+    assert tags["promotion"] == "not_promoted" and "<=" in tags["promotion_reason"]
+
+    third = _log_and_promote(tmp_cfg, good, df)
+    assert third.promoted and third.challenger_metric == 1.0 and ">" in third.reason
+    assert client.get_model_version_by_alias(NAME, "champion").version == third.version
+    run_tags = client.get_run(client.get_model_version(NAME, third.version).run_id).data.tags
+    assert run_tags["promotion"] == "promoted"
