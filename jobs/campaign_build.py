@@ -29,6 +29,12 @@ _OTHER = StructType([
 ])
 
 
+def _registered(name: str) -> bool:
+    from lifecircle.registry import all_tables
+
+    return any(t.name == name for t in all_tables())
+
+
 @job("campaign_build", description=__doc__, needs="month", args=[
     (["--campaign"], {"required": True, "help": "campaign id (conf/campaigns/<id>.yaml)"}),
     (["--auto-approve"], {"default": None, "metavar": "ACTOR",
@@ -43,7 +49,8 @@ def main(ctx: JobContext) -> None:
     if current_state(history) in (LAUNCHED, "closed"):
         raise LifecircleError(f"campaign {campaign.id} is {current_state(history)}: its list is frozen")
 
-    view = joined_view([df for name in GOLD_VIEW_TABLES if (df := ctx.read_optional(name)) is not None], ctx.month)
+    view = joined_view([df for name in GOLD_VIEW_TABLES if _registered(name)
+                        and (df := ctx.read_optional(name)) is not None], ctx.month)
     matched = apply_rule(view, campaign)
     rank_col = "churn_probability" if "churn_probability" in view.columns else None
     matched = matched.select("subscriber_id", "decile", *([rank_col] if rank_col else []))

@@ -121,6 +121,7 @@ def main(ctx: JobContext) -> None:
     persisted: list[DataFrame] = []
     q_paths: list[str] = []
     expected_quarantined = 0
+    dq_written = False
 
     # completeness: expected files per period (only when a period was asked for)
     for f in feeds:
@@ -132,6 +133,7 @@ def main(ctx: JobContext) -> None:
                 dq.append(quality.result_row(r, f, date or month or "", len(periods), len(missing), detail))
 
     try:
+        quality.gate(dq)  # a missing daily file stops the run before anything is written
         for feed in feeds:
             todo_f = [d for d in by_feed.get(feed, []) if d.action in ("ingest", "replace")]
             for d in by_feed.get(feed, []):
@@ -199,16 +201,15 @@ def main(ctx: JobContext) -> None:
                 rule = next(r for r in qrules if r.name == name)
                 dq.append(quality.result_row(rule, feed, _period_label(todo_f), checked, failed))
 
-            # volume vs the trailing median of earlier periods (daily feeds)
+            # volume vs the trailing median of earlier periods (daily feeds; manifest history + this batch)
+            totals = _period_totals(manifest, feed, set(per_file))
+            for d in todo_f:
+                totals[d.file.period] = totals.get(d.file.period, 0) + per_file[d.file.rel]["accepted"]
             for r in qrules:
                 if r.check == "volume" and feed in r.feeds and FEEDS[feed].grain == "daily":
                     for period in sorted({d.file.period for d in todo_f}):
-                        hist = _volume_history(manifest, feed, period)
-                        cur = sum(per_file[d.file.rel]["accepted"] for d in todo_f if d.file.period == period)
-                        cur += sum(int(m["rows_accepted"] or 0) for m in manifest if m["feed"] == feed
-                                   and m["period"] == period and m["status"] == "ingested"
-                                   and m["path"] not in per_file)
-                        checked, failed, detail = quality.measure_volume(r, cur, hist)
+                        hist = [totals[p] for p in sorted(totals) if p < period]
+                        checked, failed, detail = quality.measure_volume(r, totals[period], hist)
                         dq.append(quality.result_row(r, feed, period, checked, failed, detail))
 
             quality.gate([x for x in dq if x["feed"] == feed])
@@ -236,13 +237,15 @@ def main(ctx: JobContext) -> None:
             ctx.write("meta.reconciliation", ctx.spark.createDataFrame(
                 [tuple(r[f.name] for f in RECONCILIATION.fields) for r in recon], RECONCILIATION), mode="append")
         _write_dq(ctx, dq, batch_all, now)
+        dq_written = True
         print(quality.summary(dq))
+        quality.gate(dq)
         if manifest_out:
             ctx.write("meta.file_manifest", ctx.spark.createDataFrame(
                 [tuple(r[f.name] for f in MANIFEST.fields) for r in manifest_out], MANIFEST),
                 merge_keys=["path", "sha256"])
     except LifecircleError:
-        if dq:
+        if dq and not dq_written:
             _write_dq(ctx, dq, "-", now)
             print(quality.summary(dq))
         raise
@@ -279,12 +282,13 @@ def _old_counts(manifest: list[dict[str, Any]], old: Decision) -> dict[str, Any]
     return {}
 
 
-def _volume_history(manifest: list[dict[str, Any]], feed: str, period: str) -> list[int]:
+def _period_totals(manifest: list[dict[str, Any]], feed: str, exclude: set[str]) -> dict[str, int]:
+    """Accepted rows per period of `feed` from the manifest's ingested files (minus those re-read now)."""
     totals: dict[str, int] = defaultdict(int)
     for m in manifest:
-        if m["feed"] == feed and m["status"] == "ingested" and m["period"] and m["period"] < period:
+        if m["feed"] == feed and m["status"] == "ingested" and m["period"] and m["path"] not in exclude:
             totals[m["period"]] += int(m["rows_accepted"] or 0)
-    return [totals[p] for p in sorted(totals)]
+    return dict(totals)
 
 
 def _write_dq(ctx: JobContext, dq: list[dict[str, Any]], batch: str, now: dt.datetime) -> None:

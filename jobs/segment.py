@@ -40,7 +40,7 @@ def main(ctx: JobContext) -> None:
             for k, s in r.fit.silhouettes.items():
                 mlflow.log_metric(f"{level}_silhouette", s, step=k)
             if sec.get("log_models", True):
-                mlflow.spark.log_model(r.fit.model, name=f"{level}_kmeans")
+                mlflow.spark.log_model(r.fit.model, f"{level}_kmeans")
         mlflow.log_param("matched_to", prev_month if prev is not None else "")
         rows = [r.asDict(recursive=True) for r in profiles.drop("month").collect()]
         mlflow.log_dict({"month": ctx.month, "profiles": rows}, "segment_profiles.json")

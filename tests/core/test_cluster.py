@@ -101,7 +101,7 @@ def test_job_runs_through_spark_submit_on_a_standalone_cluster(standalone, tmp_p
     assert cmd[1:3] == ["--master", url] and "--py-files" in cmd and "--jars" in cmd
     env = dict(submit_env(), SPARK_LOCAL_IP="127.0.0.1")
     # The driver must not import the library from the source tree: executors get it from the zip only.
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=400)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "selfcheck ok: 4 partitions" in proc.stderr
 

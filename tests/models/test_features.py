@@ -43,7 +43,8 @@ def test_prepare_values(spark):
     assert [got[c]["k__plan"] for c in "abcd"] == ["gold", "silver", "__missing__", "__missing__"]
     # unseen category and a blank numeric at scoring time do not fail
     new = spark.createDataFrame([("e", "x1", "platinum", None, None, None, None, None)], SCHEMA)
-    assert model.transform(new).select("features").first()[0].size == 2 + 1 + 3
+    # 3 numeric slots + plan one-hot: 3 seen values and the indexer's unseen bucket, each kept, last dropped
+    assert model.transform(new).select("features").first()[0].size == 3 + 4
 
 
 def test_labels(spark):

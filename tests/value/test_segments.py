@@ -13,7 +13,7 @@ SECTION = {
     "value": {"arpu": "arpu", "tenure": "tenure_months"},
     "labels": {"arpu": ["low ARPU", "high ARPU"], "tenure": ["new", "long tenure"]},
     "log_transform": ["voice", "sms", "data"],
-    "k_min": 2, "k_max": 4, "max_iter": 10, "seed": 7, "name_threshold": 0.5, "name_features": 2,
+    "k_min": 2, "k_max": 3, "max_iter": 5, "seed": 7, "name_threshold": 0.5, "name_features": 2,
     "sub_segment": {"of": "largest", "k_min": 2, "k_max": 2},
 }
 # planted behaviour group -> (voice minutes, SMS, data MB)

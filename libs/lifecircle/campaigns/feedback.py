@@ -45,7 +45,7 @@ def parse_feedback(raw: DataFrame, campaign: Campaign, targets: DataFrame) -> tu
 
     listed_ids = targets.select("subscriber_id").distinct().withColumn("_listed", F.lit(True))
     w = Window.partitionBy(*FEEDBACK_COLUMNS).orderBy("source_file")
-    df = (raw.join(F.broadcast(listed_ids) if False else listed_ids, "subscriber_id", "left")
+    df = (raw.join(listed_ids, "subscriber_id", "left")
           .withColumn("_dup", F.row_number().over(w)))
     df = df.withColumn("_reason", _reason(campaign, F.coalesce(F.col("_listed"), F.lit(False))))
     good = df.where(F.col("_reason").isNull()).select(

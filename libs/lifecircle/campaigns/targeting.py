@@ -25,8 +25,9 @@ REASONS = (
 )
 OVER_CAPACITY = "over_capacity_or_budget"  # ranked beyond what the channels and the budget can take
 CHANNEL_CAPACITY = "channel_capacity"      # a rounding remainder beyond one channel's capacity
-GOLD_VIEW_TABLES = ("gold.panorama", "gold.churn_scores", "gold.segments", "gold.tags", "gold.circle_features",
-                    "gold.plan_fit", "gold.next_best_offer")
+# The joined view, base first (its columns win on a name clash); tables not registered or not written are skipped.
+GOLD_VIEW_TABLES = ("gold.churn_scores", "gold.panorama", "gold.segments", "gold.tags", "gold.circle_features",
+                    "gold.social_features", "gold.plan_fit", "gold.next_best_offer")
 
 
 def joined_view(tables: Sequence[DataFrame], month: str) -> DataFrame:
@@ -40,7 +41,7 @@ def joined_view(tables: Sequence[DataFrame], month: str) -> DataFrame:
         if "month" in t.columns:
             t = t.where(F.col("month") == month)
         cols = [c for c in t.columns if c == "subscriber_id" or c not in taken]
-        t = t.select(*cols).dropDuplicates(["subscriber_id"])
+        t = t.select(*cols)  # each gold table has one row per subscriber and month (its registry keys)
         view = t if view is None else view.join(t, "subscriber_id", "left")
         taken |= set(cols)
     assert view is not None

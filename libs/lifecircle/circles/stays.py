@@ -56,15 +56,19 @@ def detect_stays(
 ) -> DataFrame:
     """Signalling (subscriber_id, event_time, cell_id) → stays (STAYS_SCHEMA) with ping-pong smoothing.
 
-    A run of events in one cell is a segment; a segment in cell B between two segments in the same
-    neighbouring cell A, lasting ≤ pingpong_window_s (B's first event to A's return), becomes A. A stay
-    lasts from its first event to the next stay's first event, at most max_gap_s after its last event
-    (a silent phone is not assumed to stay put forever) and never past `until`.
+    A run of events in one cell (no two more than max_gap_s apart) is a segment. A segment in cell B
+    that neighbours the previous segment's cell A becomes A when it is a ping-pong: A→B→A with A back
+    within pingpong_window_s of B's first event, or a blip that starts within pingpong_window_s of A's
+    last event and is itself over within it. A stay lasts from its first event to the next stay's first
+    event, at most max_gap_s after its last event (a silent phone is not assumed to stay put forever)
+    and never past `until`.
     """
     by_sub = Window.partitionBy("subscriber_id")
     ev = signalling.select("subscriber_id", "event_time", "cell_id")
     w = by_sub.orderBy("event_time", "cell_id")
-    ev = ev.withColumn("_chg", F.when(F.lag("cell_id").over(w) == F.col("cell_id"), 0).otherwise(1))
+    same = (F.lag("cell_id").over(w) == F.col("cell_id")) & (
+        F.unix_timestamp("event_time") - F.unix_timestamp(F.lag("event_time").over(w)) <= max_gap_s)
+    ev = ev.withColumn("_chg", F.when(same, 0).otherwise(1))
     ev = ev.withColumn("_seg", F.sum("_chg").over(w.rowsBetween(Window.unboundedPreceding, 0)))
     seg = ev.groupBy("subscriber_id", "_seg").agg(
         F.first("cell_id").alias("cell_id"), F.min("event_time").alias("t0"), F.max("event_time").alias("t1"),
@@ -73,18 +77,24 @@ def detect_stays(
     ws = by_sub.orderBy("_seg")
     seg = (
         seg.withColumn("_prev", F.lag("cell_id").over(ws))
+        .withColumn("_prev_t1", F.lag("t1").over(ws))
         .withColumn("_next", F.lead("cell_id").over(ws))
         .withColumn("_next_t0", F.lead("t0").over(ws))
     )
     nb = F.broadcast(pairs.select(F.col("cell_a").alias("_prev"), F.col("cell_b").alias("cell_id"),
                                   F.lit(True).alias("_is_nb")))
     seg = seg.join(nb, ["_prev", "cell_id"], "left")
-    bounce = (
-        (F.col("_prev") == F.col("_next")) & F.col("_is_nb").isNotNull()
-        & ((F.unix_timestamp("_next_t0") - F.unix_timestamp("t0")) <= pingpong_window_s)
-    )
+    secs = F.unix_timestamp
+    quick = F.lit(pingpong_window_s)
+    # A→B→A: the visit to B (its first event to A's return) is short
+    back = (F.col("_prev") == F.col("_next")) & (secs("_next_t0") - secs("t0") <= quick)
+    # A→B blip: B comes right after A and is over as quickly (a handover flicker, then silence)
+    blip = (secs("t0") - secs("_prev_t1") <= quick) & (secs("t1") - secs("t0") <= quick) & (
+        F.col("_next").isNull() | (F.col("_next") != F.col("cell_id")) | (secs("_next_t0") - secs("t1") > max_gap_s))
+    bounce = F.col("_is_nb").isNotNull() & (back | blip)
     seg = seg.withColumn("cell_id", F.when(bounce, F.col("_prev")).otherwise(F.col("cell_id")))
-    seg = seg.withColumn("_chg", F.when(F.lag("cell_id").over(ws) == F.col("cell_id"), 0).otherwise(1))
+    merge = (F.lag("cell_id").over(ws) == F.col("cell_id")) & (secs("t0") - secs(F.lag("t1").over(ws)) <= max_gap_s)
+    seg = seg.withColumn("_chg", F.when(merge, 0).otherwise(1))
     seg = seg.withColumn("_stay", F.sum("_chg").over(ws.rowsBetween(Window.unboundedPreceding, 0)))
     stay = seg.groupBy("subscriber_id", "_stay").agg(
         F.first("cell_id").alias("cell_id"), F.min("t0").alias("start_time"), F.max("t1").alias("_last"),

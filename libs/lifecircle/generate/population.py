@@ -80,8 +80,8 @@ def month_calendar(spec: ProvinceSpec) -> tuple[list[int], list[int]]:
 def msisdn_of(seed: int, sid: Column) -> Column:
     """A unique on-net 11-digit number per subscriber id (prefix by id mod 20, an affine bijection below)."""
     n_pre = len(ON_NET_PREFIXES)
-    body = F.pmod((sid / n_pre).cast("long") * 48271 + (seed * 7777 + 12345), F.lit(100_000_000))
-    return F.concat(pick(ON_NET_PREFIXES, F.pmod(sid, F.lit(n_pre))), F.lpad(body.cast("string"), 8, "0"))
+    body = F.pmod(sid * 48271 + (seed * 7777 + 12345), F.lit(100_000_000))
+    return F.concat(pick(ON_NET_PREFIXES, F.pmod(sid * 7 + seed, F.lit(n_pre))), F.lpad(body.cast("string"), 8, "0"))
 
 
 def luhn_digit(body14: Column) -> Column:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from lifecircle.core.pipeline import DemoPlan, JobSpec, each_month, once
 from lifecircle.core.tables import TableSpec
 from lifecircle.feeds import FEEDS
-from lifecircle.ingest.schemas import DQ_RESULTS, MANIFEST, QUARANTINE, RECONCILIATION, bronze_partition, bronze_schema
+from lifecircle.ingest.schemas import (
+    DQ_RESULTS,
+    MANIFEST,
+    QUARANTINE,
+    RECONCILIATION,
+    bronze_partition,
+    bronze_schema,
+)
 from lifecircle.ingest.silver_schemas import SILVER
 
 _LINEAGE_DOC = {

@@ -100,6 +100,7 @@ class PlanFitParams:
     min_saving: Decimal = Decimal("5.00")
     recheck_saving: Decimal = Decimal("10.00")
     ladder_types: Sequence[str] = ("voice", "mixed", "data")  # step up/down moves along these plans' fees
+    utilisation_of: Sequence[str] = ("voice_min", "sms", "data_mb")  # allowances that count for "far below"
 
     @classmethod
     def from_config(cls, section: Mapping[str, object], catalogue: Mapping[str, object]) -> PlanFitParams:
@@ -119,6 +120,7 @@ class PlanFitParams:
             min_saving=_money(section.get("min_saving", "5.00"), "plan_fit.min_saving"),
             recheck_saving=_money(section.get("recheck_saving", "10.00"), "plan_fit.recheck_saving"),
             ladder_types=tuple(section.get("ladder_types") or ("voice", "mixed", "data")),  # type: ignore[arg-type]
+            utilisation_of=tuple(section.get("utilisation_of") or ("voice_min", "sms", "data_mb")),  # type: ignore[arg-type]
         )
 
 
@@ -180,6 +182,9 @@ def fit_plans(usage: DataFrame, tariffs: DataFrame, params: PlanFitParams,
     if missing:
         raise InputError(f"plan fit: usage frame lacks column(s) {missing}")
     p = params
+    bad = set(p.utilisation_of) - {"voice_min", "sms", "data_mb"}
+    if bad:
+        raise ConfigError(f"value.plan_fit.utilisation_of: {sorted(bad)} not in voice_min / sms / data_mb")
     u = usage.withColumns({
         "plan_id": F.nullif(F.trim(F.col("plan_id")), F.lit("")),
         "voice_min": _units("voice_min"), "sms": _units("sms"), "data_mb": _units("data_mb"),
@@ -198,8 +203,8 @@ def fit_plans(usage: DataFrame, tariffs: DataFrame, params: PlanFitParams,
 
     u = u.withColumns({
         "current_bill": F.when(F.col("plan_id").isNull(), payg).otherwise(bill_expr("cur_")),
-        "utilisation": F.greatest(share("voice_min", "cur_incl_voice_min"), share("sms", "cur_incl_sms"),
-                                  share("data_mb", "cur_incl_data_mb")),
+        "utilisation": F.greatest(*[share(u, f"cur_incl_{u}")
+                                    for u in p.utilisation_of], F.lit(None).cast("double")),
     })
     wrong = F.lit(False)
     for plan_type, usage_types in p.wrong_type.items():
