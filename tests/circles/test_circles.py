@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pyspark.sql import functions as F
 
 from lifecircle.circles.features import life_circles, month_end
 from lifecircle.circles.stays import STAYS_SCHEMA, detect_stays, neighbour_pairs
@@ -115,15 +116,19 @@ def test_pingpong_between_neighbours_collapses_but_real_moves_do_not(spark):
         ("p", _at(1, 10, 0)), ("p", _at(1, 10, 1), "B"), ("p", _at(1, 10, 3)),
         ("p", _at(1, 11, 0), "C"), ("p", _at(1, 11, 2)),
         ("p", _at(1, 12, 0), "B"), ("p", _at(1, 12, 30), "B"), ("p", _at(1, 13, 0)),
+        # next morning: a blip to neighbour B two minutes after A, then silence until C
+        ("p", _at(2, 9, 0)), ("p", _at(2, 9, 2), "B"), ("p", _at(2, 12, 0), "C"),
     ]
     sig = spark.createDataFrame(
         [(t.date(), s, t, rest[0] if rest else "A", "periodic") for s, t, *rest in rows], SIGNALLING)
     stays = detect_stays(sig, neighbour_pairs(cells), MONTH, 300, 3 * 3600, "2026-11-01 00:00:00")
-    got = sorted((r["cell_id"], r["start_time"].strftime("%H:%M"), r["end_time"].strftime("%H:%M"), r["duration_s"],
-                  r["n_events"]) for r in stays.collect())
+    local = stays.select("cell_id", F.date_format("start_time", "HH:mm").alias("s"),
+                         F.date_format("end_time", "HH:mm").alias("e"), "duration_s", "n_events")
+    got = sorted(tuple(r) for r in local.collect())
     assert got == [
-        ("A", "10:00", "11:00", 3600, 3), ("A", "11:02", "12:00", 3480, 1), ("A", "13:00", "16:00", 10800, 1),
-        ("B", "12:00", "13:00", 3600, 2), ("C", "11:00", "11:02", 120, 1),
+        ("A", "09:00", "12:00", 10800, 2), ("A", "10:00", "11:00", 3600, 3), ("A", "11:02", "12:00", 3480, 1),
+        ("A", "13:00", "16:00", 10800, 1), ("B", "12:00", "13:00", 3600, 2), ("C", "11:00", "11:02", 120, 1),
+        ("C", "12:00", "15:00", 10800, 1),
     ]
     assert stays.schema == STAYS_SCHEMA
 

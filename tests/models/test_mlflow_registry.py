@@ -18,7 +18,7 @@ def test_log_register_alias_load(spark, tmp_cfg):
     model = Pipeline(stages=[VectorAssembler(inputCols=["x"], outputCol="features"),
                              LogisticRegression(maxIter=20)]).fit(df)
     with start_run(tmp_cfg, "smoke", period="2026-10") as run:
-        info = mlflow.spark.log_model(model, name="model")
+        info = mlflow.spark.log_model(model, "model")
     assert mlflow.get_tracking_uri().startswith("sqlite:///") and str(tmp_cfg.get("paths.mlflow")) in \
         mlflow.get_tracking_uri()
     mv = mlflow.register_model(info.model_uri, "smoke_model")

@@ -66,7 +66,9 @@ def test_jobs_end_to_end(spark, tmp_path):
     assert run_script("score_churn", ["--month", "2026-10"], spark=spark, cfg=tmp_cfg) == 0
     assert run_script("churn_alerts", ["--month", "2026-10"], spark=spark, cfg=tmp_cfg) == 0
     scores = read_delta(spark, table("gold.churn_scores").path(tmp_cfg))
-    assert scores.schema == table("gold.churn_scores").schema
+    declared = table("gold.churn_scores").schema
+    assert [(f.name, f.dataType.simpleString()) for f in scores.schema] == \
+        [(f.name, f.dataType.simpleString()) for f in declared]
     row = scores.agg(F.count(F.lit(1)).alias("n"), F.min("rank").alias("r0"), F.max("rank").alias("r1"),
                      F.countDistinct("decile").alias("d"), F.countDistinct("model_version").alias("v")).first()
     assert (row["n"], row["r0"], row["r1"], row["d"], row["v"]) == (300, 1, 300, 10, 1)

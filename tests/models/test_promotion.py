@@ -25,7 +25,7 @@ def _log_and_promote(cfg, model, valid):
 
     auc = validation_auc(model, valid)
     with start_run(cfg, "train_churn", period="2026-10", experiment="promotion") as run:
-        info = mlflow.spark.log_model(model, name="model")
+        info = mlflow.spark.log_model(model, "model")
     return register_and_promote(NAME, info.model_uri, run.info.run_id, auc, valid)
 
 

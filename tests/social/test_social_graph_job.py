@@ -73,7 +73,8 @@ def test_job_writes_edges_and_features(spark, tmp_cfg):
                            ("silver.subscriber", subs, ("month",))):
         write_delta(df, table(name).path(tmp_cfg), mode="overwrite", partition_by=part)
 
-    assert _job()(["--month", M, "--set", "social.graph.local_checkpoints=true"], spark=spark, cfg=tmp_cfg) == 0
+    assert _job()(["--month", M, "--set", "social.graph.local_checkpoints=true",
+                   "--set", "social.graph.pagerank_iter=3", "--set", "social.community.max_iter=2"], spark=spark, cfg=tmp_cfg) == 0
 
     edges = read_delta(spark, table("gold.social_edges").path(tmp_cfg))
     got = {(r["src"], r["dst"]): (r["calls"], r["minutes"], r["sms"], r["reciprocal"], r["home_calls"], r["strong"])

@@ -131,3 +131,11 @@ def test_project_catalogue_is_valid():
     ids = [r[0] for r in tariff_rows(cat)]
     assert len(ids) == len(set(ids)) >= 5
     assert {r[2] for r in tariff_rows(cat)} == {"voice", "data", "mixed", "family", "campus"}
+
+
+def test_cli_pricing_agrees_with_spark_bills():
+    from lifecircle.value.cli import plan_bills
+
+    assert plan_bills(CATALOGUE, 10.0, 0, 5000.0) == [
+        ("DB", "data", D("50.00")), ("DA", "data", D("170.00")), ("CA", "campus", D("205.00")),
+        ("VA", "voice", D("1495.00")), ("VB", "voice", D("1500.00"))]

@@ -78,6 +78,7 @@ def detect_stays(
     seg = (
         seg.withColumn("_prev", F.lag("cell_id").over(ws))
         .withColumn("_prev_t1", F.lag("t1").over(ws))
+        .withColumn("_prev2", F.lag("cell_id", 2).over(ws))
         .withColumn("_next", F.lead("cell_id").over(ws))
         .withColumn("_next_t0", F.lead("t0").over(ws))
     )
@@ -88,16 +89,18 @@ def detect_stays(
     quick = F.lit(pingpong_window_s)
     # A→B→A: the visit to B (its first event to A's return) is short
     back = (F.col("_prev") == F.col("_next")) & (secs("_next_t0") - secs("t0") <= quick)
-    # A→B blip: B comes right after A and is over as quickly (a handover flicker, then silence)
-    blip = (secs("t0") - secs("_prev_t1") <= quick) & (secs("t1") - secs("t0") <= quick) & (
+    # A→B blip: B comes right after A and is over as quickly (a handover flicker, then silence);
+    # not the return leg of B→A→B, which the rule above already settles
+    blip = ~F.col("_prev2").eqNullSafe(F.col("cell_id")) & (secs("t0") - secs("_prev_t1") <= quick) & (secs("t1") - secs("t0") <= quick) & (
         F.col("_next").isNull() | (F.col("_next") != F.col("cell_id")) | (secs("_next_t0") - secs("t1") > max_gap_s))
     bounce = F.col("_is_nb").isNotNull() & (back | blip)
-    seg = seg.withColumn("cell_id", F.when(bounce, F.col("_prev")).otherwise(F.col("cell_id")))
-    merge = (F.lag("cell_id").over(ws) == F.col("cell_id")) & (secs("t0") - secs(F.lag("t1").over(ws)) <= max_gap_s)
+    seg = seg.select("subscriber_id", "_seg", "t0", "t1", "n",
+                     F.when(bounce, F.col("_prev")).otherwise(F.col("cell_id")).alias("_cell"))
+    merge = (F.lag("_cell").over(ws) == F.col("_cell")) & (secs("t0") - secs(F.lag("t1").over(ws)) <= max_gap_s)
     seg = seg.withColumn("_chg", F.when(merge, 0).otherwise(1))
     seg = seg.withColumn("_stay", F.sum("_chg").over(ws.rowsBetween(Window.unboundedPreceding, 0)))
     stay = seg.groupBy("subscriber_id", "_stay").agg(
-        F.first("cell_id").alias("cell_id"), F.min("t0").alias("start_time"), F.max("t1").alias("_last"),
+        F.first("_cell").alias("cell_id"), F.min("t0").alias("start_time"), F.max("t1").alias("_last"),
         F.sum("n").cast("int").alias("n_events"),
     )
     wt = by_sub.orderBy("_stay")

@@ -250,8 +250,11 @@ CARRY: list[Feature] = [
 ]
 
 # ---------------------------------------------------------------- history from gold.usage_monthly (M-1, M-2)
-HISTORY_COLUMNS = ("arpu", "voice_minutes", "voice_competitor_share", "data_mb", "sms_count", "svc_complaints",
-                   "svc_consultations", "svc_fault_reports", "svc_contacts", "vas_products_held")
+HISTORY_COLUMNS: dict[str, str] = {  # usage_monthly column -> its type (for months never computed)
+    "arpu": "double", "voice_minutes": "double", "voice_competitor_share": "double", "data_mb": "double",
+    "sms_count": "bigint", "svc_complaints": "bigint", "svc_consultations": "bigint", "svc_fault_reports": "bigint",
+    "svc_contacts": "bigint", "vas_products_held": "int",
+}
 _H = "gold.usage_monthly"
 HISTORY_DERIVED: list[Feature] = [
     _f("arpu_m1", "fees", "h1_arpu", "yuan", _H, "ARPU in M-1 (null when not a subscriber or not computed)"),

@@ -23,6 +23,8 @@ REGION_LEVELS: dict[str, str] = {
     "district": "region_district",
     "store": "region_store_id",
 }
+# gold.segments column naming the segment: the first one present is used
+SEGMENT_COLUMNS = ("segment_name", "strategic_name", "strategic_segment", "segment_id")
 CUBE_DIMS = ("region_level", "region", "brand", "plan_id", "segment")
 METRICS: dict[str, str] = {
     "subscribers": "subscribers",
@@ -83,9 +85,10 @@ def build_cube(
     require_columns(panorama, need, "gold.panorama")
     df = panorama.where(F.col("month") == month)
     if segments is not None:
-        require_columns(segments, ["subscriber_id", "month", "segment_name"], "gold.segments")
+        name = next((c for c in SEGMENT_COLUMNS if c in segments.columns), None)
+        require_columns(segments, ["subscriber_id", "month", name or SEGMENT_COLUMNS[0]], "gold.segments")
         seg = segments.where(F.col("month") == month).select(
-            "subscriber_id", F.col("segment_name").alias("segment")).dropDuplicates(["subscriber_id"])
+            "subscriber_id", F.col(name).cast("string").alias("segment")).dropDuplicates(["subscriber_id"])
         df = df.join(seg, "subscriber_id", "left")
     dims = [*region_levels, "brand", "plan_id", *(["segment"] if segments is not None else [])]
     df = df.select(

@@ -243,7 +243,8 @@ def assemble_panorama(
         if part is not None:
             df = df.join(part, "subscriber_id", "left")
     for lag in (1, 2):
-        missing = {f"h{lag}_{c}": F.lit(None) for c in C.HISTORY_COLUMNS if f"h{lag}_{c}" not in df.columns}
+        missing = {f"h{lag}_{c}": F.lit(None).cast(t) for c, t in C.HISTORY_COLUMNS.items()
+                   if f"h{lag}_{c}" not in df.columns}
         df = df.withColumns(missing)
     if terminal is not None:
         df = df.join(terminal, "subscriber_id", "left")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,24 +43,40 @@ def file_names(spec: ProvinceSpec, feed: str) -> dict[int, str]:
     return out
 
 
-def write_feed(spark: SparkSession, records: DataFrame, feed: str, spec: ProvinceSpec, out: str) -> int:
-    """Write one feed's files under <out>/raw and its defects under <out>/truth/defects/feed=<feed>; returns rows."""
-    names = file_names(spec, feed)
-    files = spark.createDataFrame([(k, v) for k, v in names.items()], "fk int, file string")
-    lines = render.to_lines(records, feed, files.select("fk"), spec.seed, spec.defect_rate)
+def write_feeds(spark: SparkSession, records: dict[str, DataFrame], spec: ProvinceSpec, out: str) -> dict[str, int]:
+    """Write the feeds' files under <out>/raw and their defects under <out>/truth/defects/feed=<feed> in a few
+    Spark jobs (all feeds' lines in one plan: fixed per-job costs dominate small provinces); returns rows per feed."""
+    names: dict[int, str] = {}
+    parts = []
+    base = 0
+    for feed, rec in records.items():
+        own = file_names(spec, feed)
+        files = spark.createDataFrame([(k,) for k in own], "fk int")
+        lines = render.to_lines(rec, feed, files, spec.seed, spec.defect_rate)
+        parts.append(lines.select((F.col("fk") + base).alias("fk"), "line", "value", "kind", F.lit(feed).alias("feed"),
+                                  F.lit(FEEDS[feed].gzip).alias("gz")))
+        names.update({base + k: v for k, v in own.items()})
+        base += max(own) + 1
+    lines = parts[0]
+    for p in parts[1:]:
+        lines = lines.unionByName(p)
     lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
-    staging = f"{out}/_staging/{feed}"
-    writer = lines.sortWithinPartitions("fk", "line").select("fk", "value").write.mode("overwrite").partitionBy("fk")
-    if FEEDS[feed].gzip:
-        writer = writer.option("compression", "gzip")
-    writer.text(staging)
-    defects = lines.where(F.col("kind").isNotNull()).join(F.broadcast(files), "fk").select(
-        "file", F.col("line").cast("int"), "kind").orderBy("file", "line")
-    defects.coalesce(1).write.mode("overwrite").parquet(f"{out}/truth/defects/feed={feed}")
-    rows = lines.count() - len(names)
+    for gz in (True, False):
+        writer = (lines.where(F.col("gz") == gz).repartition("fk").sortWithinPartitions("fk", "line")
+                  .select("fk", "value").write.mode("overwrite").partitionBy("fk"))
+        if gz:
+            writer = writer.option("compression", "gzip")
+        writer.text(f"{out}/_staging/{'gz' if gz else 'txt'}")
+    files_df = spark.createDataFrame([(k, v) for k, v in names.items()], "fk int, file string")
+    defects = lines.where(F.col("kind").isNotNull()).join(F.broadcast(files_df), "fk").select(
+        "file", F.col("line").cast("int"), "kind", "feed")
+    defects.coalesce(1).sortWithinPartitions("feed", "file", "line").write.mode("overwrite").partitionBy("feed").parquet(
+        f"{out}/truth/defects")
+    counts = {r["feed"]: int(r["n"]) for r in lines.where(F.col("line") > 1).groupBy("feed").agg(F.count("*").alias("n")).collect()}
     lines.unpersist()
-    _move_parts(staging, f"{out}/raw", names)
-    return rows
+    for sub in ("gz", "txt"):
+        _move_parts(f"{out}/_staging/{sub}", f"{out}/raw", names)
+    return {feed: counts.get(feed, 0) for feed in records}
 
 
 def _move_parts(staging: str, raw: str, names: dict[int, str]) -> None:
@@ -87,8 +104,11 @@ class Province:
     n_subs: int
 
 
-def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str) -> tuple[Province, dict[str, int]]:
-    """Generate every raw feed and truth table of the province under `out` (local path); returns rows per feed."""
+def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str,
+                      only_feed_timings: dict[str, float] | None = None) -> tuple[Province, dict[str, int]]:
+    """Generate every raw feed and truth table of the province under `out` (local path); returns rows per feed.
+
+    With `only_feed_timings` (a dict to fill) each feed is written by itself and timed (benchmarks only)."""
     out = _local(out).rstrip("/")
     for sub in ("raw", "truth", "_staging"):
         shutil.rmtree(f"{out}/{sub}", ignore_errors=True)
@@ -99,7 +119,9 @@ def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str) -> tupl
     for name, text in reference.reference_files(cells, events).items():
         (ref_dir / name).write_bytes(text.encode("utf-8"))
 
-    subs = population.subscribers(spark, spec, cells).persist(StorageLevel.MEMORY_AND_DISK)
+    # materialised once: every feed reads a plain scan instead of re-planning the trait expressions
+    population.subscribers(spark, spec, cells).write.mode("overwrite").parquet(f"{out}/_staging/subscribers")
+    subs = spark.read.parquet(f"{out}/_staging/subscribers").persist(StorageLevel.MEMORY_AND_DISK)
     days = population.days_frame(spark, spec)
     sd = activity.sub_days(subs, days, spec).persist(StorageLevel.MEMORY_AND_DISK)
     sm = activity.sub_months(subs, spec)
@@ -114,10 +136,17 @@ def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str) -> tupl
         "data_usage": activity.data_usage(sd, spec),
         "signalling": activity.signalling(sd, spec, cells, events, spark),
     }
-    counts = {}
-    for feed, records in feeds.items():
-        counts[feed] = write_feed(spark, records.drop("sid"), feed, spec, out)
-        log.info("generated %s: %d rows", feed, counts[feed])
+    feeds = {k: v.drop("sid") for k, v in feeds.items()}
+    if only_feed_timings is None:
+        counts = write_feeds(spark, feeds, spec, out)
+    else:  # the benchmark: one feed at a time, timed
+        counts = {}
+        for feed, records in feeds.items():
+            t0 = time.perf_counter()
+            counts.update(write_feeds(spark, {feed: records}, spec, out))
+            only_feed_timings[feed] = time.perf_counter() - t0
+    for feed, n in counts.items():
+        log.info("generated %s: %d rows", feed, n)
     sd.unpersist()
     dup = _deliver_twice(spec, out)
     cells_df = truth.cells_frame(spark, cells)

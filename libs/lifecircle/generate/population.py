@@ -213,7 +213,7 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
         .withColumn("handset_change_m", F.when(uniform(s, "hchange", sid) < 0.15, 1 + below(s, "hchange_m", m_count - 1, sid)).cast("int"))
         .withColumn("tac_idx2", _weighted_index(tac_w, uniform(s, "tac2", sid)))
         .withColumn("serial2", below(s, "serial2", 1_000_000, sid))
-        .withColumn("join_days_before", (F.exp(3.0 + 1.2 * normal(s, "tenure", sid)) * 30).cast("int") + 30)
+        .withColumn("join_days_before", F.least((F.exp(3.0 + 1.2 * normal(s, "tenure", sid)) * 30).cast("int") + 30, F.lit(9000)))
     )
     return df.transform(lambda d: vas_holdings(d, spec)).drop("cause0", "m0", "block", "pos", "pattern", "community_local")
 

@@ -23,13 +23,15 @@ ALERTS_SCHEMA = T.StructType([
 ])
 
 
-def _level_expr(levels: dict[str, str], rule: str):
+def _level_expr(df: DataFrame, levels: dict[str, str], rule: str):
     expr = None
     for level, cond in levels.items():
         try:
             c = F.expr(cond)
+            _ = df.select(c).schema  # parse and analyse now (no job), so a bad rule names itself
         except Exception as exc:
-            raise ConfigError(f"churn.alerts.rules.{rule}.levels.{level}: invalid SQL ({exc})") from exc
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise ConfigError(f"churn.alerts.rules.{rule}.levels.{level}: invalid SQL ({first})") from exc
         c = F.coalesce(c, F.lit(False))
         expr = F.when(c, F.lit(level)) if expr is None else expr.when(c, F.lit(level))
     if expr is None:
@@ -56,7 +58,7 @@ def evaluate_alerts(panorama: DataFrame, rules: dict[str, Any], level_rank: dict
     if not rules:
         return panorama.sparkSession.createDataFrame([], ALERTS_SCHEMA)
     hits = F.array(*[
-        F.struct(F.lit(rule).alias("rule"), _level_expr(r["levels"], rule).alias("level"),
+        F.struct(F.lit(rule).alias("rule"), _level_expr(panorama, r["levels"], rule).alias("level"),
                  F.lit(r.get("family")).cast("string").alias("family"),
                  F.lit(r.get("description")).cast("string").alias("description"))
         for rule, r in rules.items()])

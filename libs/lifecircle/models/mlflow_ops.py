@@ -49,7 +49,7 @@ def log_trained(trained: TrainedChurn, params: dict[str, Any]) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         for png in write_plots(trained.validation, r.importances, Path(tmp)):
             mlflow.log_artifact(str(png), "plots")
-    info = mlflow.spark.log_model(r.model, name="model")
+    info = mlflow.spark.log_model(r.model, "model")
     return info.model_uri
 
 

@@ -172,7 +172,7 @@ class Graph:
     def label_propagation(self, max_iter: int = 5, weighted: bool = False, include_self: bool = False) -> DataFrame:
         """id, label: static label propagation (GraphX semantics: each vertex takes its neighbours' most frequent
         label, ties to the smallest label); `weighted` sums edge weights instead of counting, `include_self` adds
-        the vertex's own label as one vote (stops two-vertex oscillation). Labels are renamed to the smallest
+        the vertex's own label as a vote weighing as much as its strongest tie (stops star/pair oscillation). Labels are renamed to the smallest
         member id."""
         if max_iter < 1:
             raise ValueError("label propagation needs max_iter >= 1")
@@ -183,13 +183,16 @@ class Graph:
         vote = F.col("weight") if weighted else F.lit(1.0)
         msgs_edges = und.select(F.col(SRC), F.col(DST), vote.alias("_w"))
         labels = self.vertices.select(ID, F.col(ID).alias("label"))
-        self_vote = F.lit(1.0)
+        # the own label weighs as much as the strongest tie: a hub keeps its label against any single
+        # neighbour, which stops the synchronous swap on stars and pairs (1.0 when unweighted)
+        self_weight = msgs_edges.groupBy(F.col(SRC).alias(ID)).agg(F.max("_w").alias("_sw"))
         for i in range(max_iter):
             msgs = msgs_edges.join(labels.withColumnRenamed(ID, SRC), SRC).select(
                 F.col(DST).alias(ID), "label", "_w"
             )
             if include_self:
-                msgs = msgs.unionByName(labels.select(ID, "label", self_vote.alias("_w")))
+                own = labels.join(self_weight, ID, "left")
+                msgs = msgs.unionByName(own.select(ID, "label", F.coalesce("_sw", F.lit(1.0)).alias("_w")))
             best = (
                 msgs.groupBy(ID, "label").agg(F.sum("_w").alias("_score"))
                 .groupBy(ID).agg(F.min(F.struct((-F.col("_score")).alias("s"), F.col("label").alias("l"))).alias("_b"))

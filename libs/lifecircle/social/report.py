@@ -60,7 +60,7 @@ def compare_with_truth(features: DataFrame, leaders: DataFrame, truth: DataFrame
     lead = truth.where("is_leader").join(f.select("subscriber_id"), "subscriber_id").join(found, "subscriber_id", "left")
     lr = lead.agg(F.count("*").alias("n"), F.count("_found").alias("hit")).first()
     contagion = joined.withColumn(
-        "_planted", (F.col("churn_cause") == "contagion") & (F.col("churn_month") > month)
+        "_planted", F.coalesce((F.col("churn_cause") == "contagion") & (F.col("churn_month") > month), F.lit(False))
     ).groupBy("_planted").agg(F.avg("contagion_share_3m").alias("share")).collect()
     shares = {bool(r["_planted"]): float(r["share"] or 0.0) for r in contagion}
     return {

@@ -111,7 +111,7 @@ def _consumption_scores(train: DataFrame, score_sets: Sequence[DataFrame], featu
                         max_iter: int, reg: float) -> list[DataFrame]:
     pipe = Pipeline(stages=[
         VectorAssembler(inputCols=list(features), outputCol="raw_f", handleInvalid="keep"),
-        StandardScaler(inputCol="raw_f", outputCol="f", withMean=True, withStd=True),
+        StandardScaler(inputCol="raw_f", outputCol="f", withMean=False, withStd=True),  # sparse-safe
         LogisticRegression(featuresCol="f", labelCol="label", maxIter=max_iter, regParam=reg,
                            probabilityCol="prob", rawPredictionCol="rawp", predictionCol="pred"),
     ]).fit(train)

@@ -86,7 +86,9 @@ def fit_clusters(df: DataFrame, variables: Sequence[str], log_vars: Sequence[str
         (F.log1p(F.greatest(F.col(v), F.lit(0.0))) if v in log_vars else F.col(v)).alias(f"x_{v}") for v in variables])
     prep = Pipeline(stages=[
         VectorAssembler(inputCols=xcols, outputCol="raw_features"),
-        StandardScaler(inputCol="raw_features", outputCol="features", withMean=True, withStd=True),
+        # unit variance only: k-means and silhouette are translation invariant, and centring would fail on the
+        # sparse vectors VectorAssembler emits for mostly-zero rows (zero users)
+        StandardScaler(inputCol="raw_features", outputCol="features", withMean=False, withStd=True),
     ]).fit(feats)
     x = prep.transform(feats).select("subscriber_id", "features").cache()
     n = x.count()
