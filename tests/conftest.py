@@ -19,7 +19,7 @@ from lifecircle.core.config import Config, load_config  # noqa: E402
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT.parent / "shared" / "data"
 
-pytest_plugins: list[str] = ["tests.fixtures.silver", "tests.fixtures.province"]
+pytest_plugins: list[str] = ["tests.fixtures.silver", "tests.fixtures.province", "tests.fixtures.pipeline"]
 
 
 def make_config(data_root: Path | str, *overrides: str) -> Config:
