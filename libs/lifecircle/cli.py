@@ -261,8 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["generate"]:  # every option belongs to the job; argparse's REMAINDER can't start with one
+        from lifecircle.runtime import run_script
+
+        return run_script("generate", args[1:])
     parser = build_parser()
-    ns = parser.parse_args(argv)
+    ns = parser.parse_args(args)
     try:
         return int(ns.func(ns) or 0)
     except LifecircleError as exc:
