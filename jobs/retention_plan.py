@@ -28,10 +28,11 @@ def main(ctx: JobContext) -> None:
     if missing:
         ctx.log.warning("optional inputs absent for %s (their columns stay null): %s", ctx.month, ", ".join(missing))
     base = assemble(scores, panorama, optional, this_month("gold.alerts"))
-    plan = build_plan(base, section, offers).localCheckpoint()  # the plan feeds three writes: compute it once
+    plan = build_plan(base, section, offers).cache()  # the plan feeds three writes: compute it once
     ctx.write("gold.retention_plan", plan, where=month)
     ctx.write("gold.offer_fit", offer_fit(plan, offers), where=month)
     ctx.write("gold.retention_channel_lists", channel_lists(plan), where=month)
+    plan.unpersist()
 
 
 if __name__ == "__main__":

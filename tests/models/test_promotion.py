@@ -42,13 +42,13 @@ def test_promotion_both_ways(spark, tmp_cfg):
     assert not second.promoted
     assert second.champion_version == first.version and second.champion_metric > second.challenger_metric
     client = MlflowClient()
-    assert client.get_model_version_by_alias(NAME, "champion").version == first.version
-    assert client.get_model_version_by_alias(NAME, "challenger").version == second.version
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == first.version
+    assert str(client.get_model_version_by_alias(NAME, "challenger").version) == second.version
     tags = client.get_model_version(NAME, second.version).tags
     assert tags["promotion"] == "not_promoted" and "<=" in tags["promotion_reason"]
 
     third = _log_and_promote(tmp_cfg, good, df)
     assert third.promoted and third.challenger_metric == 1.0 and ">" in third.reason
-    assert client.get_model_version_by_alias(NAME, "champion").version == third.version
+    assert str(client.get_model_version_by_alias(NAME, "champion").version) == third.version
     run_tags = client.get_run(client.get_model_version(NAME, third.version).run_id).data.tags
     assert run_tags["promotion"] == "promoted"

@@ -101,7 +101,7 @@ def plan(spark, offers):
                                     ("s1", M, "bill_decline_3m", "high", 3, "bill_decline", None)], ALERTS_SCHEMA)
     base = assemble(scores, panorama, {"plan_fit": plan_fit, "social": social, "next_best_offer": nbo,
                                        "segments": None, "circles": None}, alerts)
-    return build_plan(base, SECTION, offers).localCheckpoint()
+    return build_plan(base, SECTION, offers).cache()
 
 
 def test_priority_quadrant_offer_budget_channel(spark, plan):
@@ -112,7 +112,7 @@ def test_priority_quadrant_offer_budget_channel(spark, plan):
         ("s1", 648.0, "A", "plan_migration", 1, True, "customer_manager", "customer_manager", "high", "P2"),
         ("s2", 28.8, "B", "service_care", 2, True, "sms", "outbound_call", None, None),
         ("s3", 216.0, "C", "family_sharing", 3, False, None, "sms", None, None),
-        ("s4", 1.92, "D", NO_OFFER, None, False, None, "sms", None, None),
+        ("s4", 4.8, "D", NO_OFFER, None, False, None, "sms", None, None),
     ], "subscriber_id string, priority double, quadrant string, offer_id string, plan_rank int, in_plan boolean, "
        "channel string, preferred_channel string, alert_level string, recommended_plan string")
     assertDataFrameEqual(got, want)
@@ -175,3 +175,16 @@ def test_card_command(spark, tmp_path, capsys):
     assertDataFrameEqual(log, spark.createDataFrame(
         [(pseudo, M, True), (pseudonymise_py("13900139000", pii_key()), None, False)],
         "subscriber_id string, month string, found boolean"))
+
+
+def test_truth_checks(spark, plan):
+    from lifecircle.retention.evaluation import offer_agreement, quadrant_a_lift
+
+    truth = spark.createDataFrame([("s1", "2026-11", "plan_mismatch"), ("s2", "2026-12", "bundle_expiry"),
+                                   ("s3", None, None), ("s4", "2027-06", "plan_mismatch")],
+                                  "subscriber_id string, churn_month string, churn_cause string")
+    # ARPU median of 10/20/200/300 (approx) = 20: targets s1 (A) and s2 -> A share 1.0, random 0.5
+    assert quadrant_a_lift(plan, truth, M) == {"a_share": 1.0, "random_share": 0.5, "lift": 2.0, "a_subscribers": 1.0}
+    # s1 plan_mismatch -> plan_migration (agrees); s2 bundle_expiry -> service_care (disagrees); s4 beyond horizon
+    assert offer_agreement(plan, truth, M) == {"known_cause_churners": 2.0, "agreement": 0.5,
+                                               "plan_mismatch_agreement": 1.0}

@@ -10,7 +10,14 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pyspark.ml.feature import Imputer, OneHotEncoder, SQLTransformer, StringIndexer, VectorAssembler
+from pyspark.ml.feature import (
+    Imputer,
+    OneHotEncoder,
+    QuantileDiscretizer,
+    SQLTransformer,
+    StringIndexer,
+    VectorAssembler,
+)
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -129,8 +136,11 @@ def prepare_sql(spec: FeatureSpec) -> str:
     return "SELECT *, " + ", ".join(exprs) + " FROM __THIS__"
 
 
-def preprocessing_stages(spec: FeatureSpec) -> list[Any]:
-    """The MLlib stages before the classifier: casts, median imputation, indexing (unseen -> kept), one-hot, assembly."""
+def preprocessing_stages(spec: FeatureSpec, numeric_bins: int = 0) -> list[Any]:
+    """The MLlib stages before the classifier: casts, median imputation, indexing (unseen -> kept), one-hot, assembly.
+
+    With `numeric_bins` > 1 every numeric column also enters as one-hot quantile buckets beside its value, so a
+    linear model can follow non-linear effects (churn falls steeply over the first months of tenure)."""
     if not spec.numeric_like and not spec.categorical:
         raise InputError("no usable feature columns (every column is an id, the label, denied, empty or unusable)")
     stages: list[Any] = [SQLTransformer(statement=prepare_sql(spec))]
@@ -140,6 +150,14 @@ def preprocessing_stages(spec: FeatureSpec) -> list[Any]:
         imp = [spec.imp_col(c) for c in spec.numeric_like]
         stages.append(Imputer(inputCols=num, outputCols=imp, strategy="median"))
         inputs += imp
+        if numeric_bins > 1 and spec.numeric:
+            src = [spec.imp_col(c) for c in spec.numeric]
+            bins = [f"q__{safe_name(c)}" for c in spec.numeric]
+            bin_ohe = [f"b__{safe_name(c)}" for c in spec.numeric]
+            stages.append(QuantileDiscretizer(inputCols=src, outputCols=bins, numBuckets=numeric_bins,
+                                              handleInvalid="keep", relativeError=0.001))
+            stages.append(OneHotEncoder(inputCols=bins, outputCols=bin_ohe, handleInvalid="keep", dropLast=True))
+            inputs += bin_ohe
     if spec.categorical:
         cats = [spec.cat_col(c) for c in spec.categorical]
         idx = [f"x__{safe_name(c)}" for c in spec.categorical]

@@ -82,6 +82,9 @@ def source_column(slot: str, spec: FeatureSpec) -> str:
     for c in spec.numeric_like:
         if slot == spec.imp_col(c):
             return c
+    for c in sorted(spec.numeric, key=len, reverse=True):
+        if slot.startswith(f"b__{safe_name(c)}_") or slot == f"b__{safe_name(c)}":
+            return c
     for c in sorted(spec.categorical, key=len, reverse=True):
         if slot.startswith(f"o__{safe_name(c)}_") or slot == f"o__{safe_name(c)}":
             return c
@@ -120,7 +123,7 @@ def fit_select(train: DataFrame, valid: DataFrame, spec: FeatureSpec, section: d
     candidate. With `refit` the winner is refit on train + validation (same parameters)."""
     seed = int(section.get("seed", 42))
     partitions = int(section.get("train_partitions", 4))
-    prep = Pipeline(stages=preprocessing_stages(spec)).fit(train)
+    prep = Pipeline(stages=preprocessing_stages(spec, int(section.get("numeric_bins", 0)))).fit(train)
     keep = [FEATURES, LABEL, WEIGHT]
     train_vec = prep.transform(train).select(*keep).repartition(partitions).cache()
     valid_vec = prep.transform(valid).select(*keep).repartition(partitions).cache()

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import JobSpec
+from pyspark.sql.types import StringType, StructField, StructType, TimestampType
+
+from lifecircle.core.pipeline import DemoPlan, JobSpec
 from lifecircle.core.tables import TableSpec
 
-TABLES: list[TableSpec] = []
-JOBS: list[JobSpec] = []
+REPORT_INDEX_SCHEMA = StructType([
+    StructField("month", StringType(), False), StructField("report", StringType(), False),
+    StructField("path", StringType(), False), StructField("generated_at", TimestampType(), False),
+])
+
+TABLES: list[TableSpec] = [
+    TableSpec("gold.report_index", "Every generated report: month, kind, where the file is and when it was written.",
+              "monthly_report", ("month",), REPORT_INDEX_SCHEMA, ("month", "report"), columns_doc={
+                  "report": "report kind (monthly)", "path": "the HTML file (<paths.reports>/monthly_<month>.html)"}),
+]
+
+REPORT_INPUTS = ("gold.churn_scores", "gold.panorama", "gold.segments", "gold.segment_profiles", "gold.plan_fit",
+                 "gold.association_rules", "gold.campaign_evaluation", "gold.retention_plan", "silver.subscriber")
+
+
+def last_month(plan: DemoPlan) -> list[list[str]]:
+    """The report of the latest month (the one every monthly gold table has been written for)."""
+    return [["--month", plan.months[-1]]] if plan.months else []
+
+
+JOBS: list[JobSpec] = [
+    JobSpec("monthly_report", 95, "monthly", "HTML monthly report (churn by region and segment, lift, segment "
+            "profiles, plan-fit savings, association rules, campaign results, retention quadrants), logged to MLflow.",
+            inputs=REPORT_INPUTS, outputs=("gold.report_index",), period="month", demo_args=last_month),
+]

@@ -121,4 +121,4 @@ def with_cards(df: DataFrame, reason_points: dict[str, Any], offers: list[Offer]
                         _s("recommended_plan"), _s("offer_name_en"), _s("offer_cost", "%.0f"), _s("card_channel")),
         F.format_string("Talking points: %s", F.array_join(F.col("talking_points_en"), "; ")),
     )
-    return out.withColumns({"card_json": F.to_json(card), "script_zh": zh, "script_en": en}).drop("card_channel")
+    return out.withColumns({"card_json": F.to_json(card, {"ignoreNullFields": "false"}), "script_zh": zh, "script_en": en}).drop("card_channel")
