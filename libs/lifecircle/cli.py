@@ -87,7 +87,7 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     log = get_logger("demo")
     overrides = list(ns.overrides)
     if ns.size:
-        overrides.append(f"demo.size={ns.size}")
+        overrides.append(f"demo.size='{ns.size}'")
     cfg = load_config(ns.env, ns.conf_dir, overrides)
     ensure_pii_key(cfg)
     months = tuple(month_range(cfg.get("demo.months")))

@@ -13,7 +13,7 @@ from lifecircle.cli import main
 # One candidate per data set keeps the tests short: logistic regression suits Telco (mostly linear,
 # one-hot contracts), boosted trees suit BigML (interactions of plans and minutes).
 LR = ["churn.candidates=[lr]", "churn.grid.lr.regParam=[0.001,0.01,0.03]", "churn.numeric_bins=10", "churn.refit=true"]
-GBT = ["churn.candidates=[gbt]", "churn.grid.gbt.maxIter=[30]", "churn.grid.gbt.maxDepth=[4]", "churn.refit=false"]
+GBT = ["churn.candidates=[gbt]", "churn.grid.gbt.maxIter=[60]", "churn.grid.gbt.maxDepth=[5]", "churn.refit=true"]
 
 
 def _conf(tmp_path: Path, model: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from typing import Any
 
 from pyspark import SparkConf
@@ -79,6 +80,8 @@ def build_session(app_name: str, cfg: Config, master: str | None = None) -> Spar
         settings["spark.jars"] = ",".join(x for x in [submitted_jars, settings.get("spark.jars", "")] if x)
     builder = SparkSession.builder
     chosen_master = master or launched.get("spark.master", None) or cfg.get("spark.master")
+    if chosen_master.startswith("local"):  # Python workers use this interpreter (the project's .venv)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = builder.master(chosen_master)
     for key, value in settings.items():
         if key in ("spark.jars",) or not launched.contains(key):
