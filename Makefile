@@ -6,7 +6,7 @@ SIZE  ?= small
 export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
-.PHONY: setup demo test lint bench clean dags docs
+.PHONY: setup demo test test-all lint bench clean dags docs
 
 setup:
 	@bash scripts/setup.sh
@@ -14,9 +14,16 @@ setup:
 demo: setup
 	$(PY) -m lifecircle.cli demo
 
+# The CI suite: unit, contract, real-data and component tests (Delta, MLflow, Airflow DagBag, the
+# standalone cluster). `make test-all` adds the end-to-end runs of the whole pipeline on a generated
+# province (marked `slow`: the ingestion oracle, every job in sequence, the notebooks).
 test: setup
 	$(VENV)/bin/ruff check libs jobs tests airflow_dags benchmarks
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not slow" --durations=25 tests
+
+test-all: setup
+	$(VENV)/bin/ruff check libs jobs tests airflow_dags benchmarks
+	$(PY) -m pytest -q --durations=25 tests
 
 lint: setup
 	$(VENV)/bin/ruff check libs jobs tests airflow_dags benchmarks

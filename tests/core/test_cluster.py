@@ -77,7 +77,7 @@ def standalone(tmp_path_factory):
         worker_log.close()
 
 
-def test_job_runs_through_spark_submit_on_a_standalone_cluster(standalone, tmp_path):
+def test_job_runs_through_spark_submit_on_a_standalone_cluster(standalone, spark, tmp_path):
     from lifecircle.cli import submit_command, submit_env
     from lifecircle.core.config import load_config
     from lifecircle.core.delta_io import read_delta
@@ -103,14 +103,8 @@ def test_job_runs_through_spark_submit_on_a_standalone_cluster(standalone, tmp_p
     # The driver must not import the library from the source tree: executors get it from the zip only.
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "selfcheck ok: 4 partitions" in proc.stderr
 
     cfg = load_config("cluster", conf_dir)
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.getActiveSession()
-    if spark is None:
-        pytest.skip("no local session to read the result")  # pragma: no cover
     rows = read_delta(spark, table("meta.selfcheck").path(cfg)).collect()
     assert sorted(r.partition for r in rows) == [0, 1, 2, 3]
     assert all(r.pseudonym_matches and r.lifecircle_version for r in rows)

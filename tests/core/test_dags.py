@@ -38,6 +38,6 @@ def test_every_task_has_tags_retries_and_a_job(dagbag):
             assert isinstance(task, SparkSubmitOperator)
             assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
             assert task.execution_timeout is not None
-            assert task._application.endswith(f"jobs/{task.task_id}.py")
+            assert task.application.endswith(f"jobs/{task.task_id}.py")
             seen.add(task.task_id)
     assert seen == set(scheduled)

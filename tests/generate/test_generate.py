@@ -59,9 +59,11 @@ def test_same_seed_same_bytes_other_seed_other_data(spark, tmp_path):
     c, _ = generate_province(spark, make_spec(40, "2026-09:2026-10", 12), str(tmp_path / "c"))
     ha, hb, hc = _hashes(Path(a.raw)), _hashes(Path(b.raw)), _hashes(Path(c.raw))
     assert ha == hb
-    assert set(ha) == set(hc)  # same file layout
-    differing = [f for f in ha if ha[f] != hc[f] and not f.startswith("ref/tariffs")]
-    assert len(differing) > len(ha) // 2
+    # same file layout, except the one file delivered twice, whose day depends on the seed
+    assert len(set(ha) ^ set(hc)) <= 2
+    common = set(ha) & set(hc)
+    differing = [f for f in common if ha[f] != hc[f] and not f.startswith("ref/tariffs")]
+    assert len(differing) > len(common) // 2
 
 
 def test_every_feed_file_exists_with_header(tiny_province):

@@ -182,7 +182,9 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
     cm = F.col("churn_month_idx")
     month_start = F.element_at(F.array(*map(F.lit, starts)), (cm + 1))
     month_len = F.element_at(F.array(*map(F.lit, lens)), (cm + 1))
-    df = df.withColumn("churn_d", (month_start + below(s, "churn_day", month_len - 7, sid)).cast("int"))
+    # element_at(array, NULL) does not give NULL here, so non-churners must be guarded explicitly
+    df = df.withColumn("churn_d", F.when(cm.isNotNull(),
+                                         (month_start + below(s, "churn_day", month_len - 7, sid)).cast("int")))
     cause = F.col("churn_cause")
     moved = cause == "moving_away"
     df = (

@@ -29,7 +29,9 @@ def subscribers_truth(subs: DataFrame, spec: ProvinceSpec, cells_df: DataFrame) 
         "store_id", "district", "marketing_center", "county_branch", "behaviour_group", circles.alias("circles"),
         "child_cell", "subway_cell", "event_genre", "hospital_cell", "cinema_cell", "community_id", "community_type",
         "is_leader", "age", "gender", "plan_id", "plan_mismatch", "voice_f", "data_f", "sms_f", "holdings",
-        F.element_at(months, F.col("churn_month_idx") + 1).alias("churn_month"), "churn_cause", "churn_kind",
+        # element_at(array, NULL) is not NULL here: guard it so non-churners get no churn month
+        F.when(F.col("churn_month_idx").isNotNull(),
+               F.element_at(months, F.col("churn_month_idx") + 1)).alias("churn_month"), "churn_cause", "churn_kind",
         F.when(F.col("churn_d").isNotNull(), F.date_format(F.date_add(F.lit(spec.days()[0].isoformat()).cast("date"), F.col("churn_d")), "yyyy-MM-dd")).alias("churn_date"),
     )
 
