@@ -59,7 +59,7 @@ def cmd_card(ns: argparse.Namespace) -> int:
         if ns.month:
             q = q.where(F.col("month") == ns.month)
         row = (q.select("month", "card_json", "script_zh", "script_en").orderBy(F.col("month").desc())
-               .limit(1).collect() or [None])[0]
+               .limit(1).collect() or [None])[0]  # ok: one subscriber's card (limit 1)
     log = spark.createDataFrame(
         [(dt.datetime.now(), _who(), pseudo, row["month"] if row else ns.month, row is not None)],
         CARD_ACCESS_LOG_SCHEMA)

@@ -54,14 +54,14 @@ def compare_with_truth(features: DataFrame, leaders: DataFrame, truth: DataFrame
     recall (planted leaders found among gold.leaders), contagion_share_3m of planted contagion churners vs the rest."""
     f = features.where(F.col("month") == month).select("subscriber_id", "community_id", "contagion_share_3m")
     joined = f.join(truth, "subscriber_id")
-    table = joined.where(F.col("community_id").isNotNull()).groupBy("community_id", "true_community").count().collect()
+    table = joined.where(F.col("community_id").isNotNull()).groupBy("community_id", "true_community").count().collect()  # ok: contingency table: communities x planted communities
     scores = partition_scores((r[0], r[1], r[2]) for r in table)
     found = leaders.where(F.col("month") == month).select("subscriber_id", F.lit(True).alias("_found"))
     lead = truth.where("is_leader").join(f.select("subscriber_id"), "subscriber_id").join(found, "subscriber_id", "left")
     lr = lead.agg(F.count("*").alias("n"), F.count("_found").alias("hit")).first()
     contagion = joined.withColumn(
         "_planted", F.coalesce((F.col("churn_cause") == "contagion") & (F.col("churn_month") > month), F.lit(False))
-    ).groupBy("_planted").agg(F.avg("contagion_share_3m").alias("share")).collect()
+    ).groupBy("_planted").agg(F.avg("contagion_share_3m").alias("share")).collect()  # ok: two rows
     shares = {bool(r["_planted"]): float(r["share"] or 0.0) for r in contagion}
     return {
         **scores,

@@ -113,7 +113,7 @@ def fit_clusters(df: DataFrame, variables: Sequence[str], log_vars: Sequence[str
 def group_stats(df: DataFrame, group_col: str, variables: Sequence[str]) -> tuple[dict[Any, dict[str, float]],
                                                                                  dict[Any, int]]:
     """(group_col, variables…) → per group {variable: mean} and sizes, on the driver (k rows)."""
-    rows = df.groupBy(group_col).agg(F.count(F.lit(1)).alias("_n"), *[F.avg(v).alias(v) for v in variables]).collect()
+    rows = df.groupBy(group_col).agg(F.count(F.lit(1)).alias("_n"), *[F.avg(v).alias(v) for v in variables]).collect()  # ok: one row per cluster
     return ({r[group_col]: {v: float(r[v] or 0.0) for v in variables} for r in rows},
             {r[group_col]: int(r["_n"]) for r in rows})
 
@@ -250,7 +250,7 @@ def strategic_profiles(seg: DataFrame, df: DataFrame, variables: Sequence[str], 
     joined = seg.select("subscriber_id", "strategic_segment", "strategic_name").join(df, "subscriber_id")
     means, sizes = group_stats(joined, "strategic_segment", variables)
     names = {r["strategic_segment"]: r["strategic_name"]
-             for r in joined.select("strategic_segment", "strategic_name").distinct().collect()}
+             for r in joined.select("strategic_segment", "strategic_name").distinct().collect()}  # ok: one row per segment
     pop_means, pop_std = population_stats(df, variables)
     return profile_rows("strategic", means, sizes, pop_means, pop_std, names, threshold)
 
@@ -277,7 +277,7 @@ def sub_segments(seg: DataFrame, df: DataFrame, of: str, variables: Sequence[str
 def adjusted_rand_index(pairs: DataFrame, truth_col: str, pred_col: str) -> float:
     """(truth label, predicted label) rows → adjusted Rand index, from the contingency table (small on the driver)."""
     cont = [(r[truth_col], r[pred_col], int(r["n"]))
-            for r in pairs.groupBy(truth_col, pred_col).agg(F.count(F.lit(1)).alias("n")).collect()]
+            for r in pairs.groupBy(truth_col, pred_col).agg(F.count(F.lit(1)).alias("n")).collect()]  # ok: contingency table: clusters x groups
     n = sum(c for _, _, c in cont)
     if n < 2:
         return float("nan")
@@ -301,7 +301,7 @@ def prev_means(profiles: DataFrame | None, level: str) -> dict[int, dict[str, fl
     """gold.segment_profiles rows of the previous month → {segment id: means} of one level (None if absent)."""
     if profiles is None:
         return None
-    rows = profiles.filter(F.col("level") == level).select("segment_id", "means").collect()
+    rows = profiles.filter(F.col("level") == level).select("segment_id", "means").collect()  # ok: one row per segment
     return {int(r["segment_id"]): dict(r["means"]) for r in rows} or None
 
 
