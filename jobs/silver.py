@@ -1,7 +1,7 @@
 """Bronze → silver: typed, deduplicated (repeats quarantined as duplicate_record), pseudonymised tables.
 
 `--month M` processes every daily partition of M, the monthly snapshot of M and the reference
-catalogues; `--date D` one day of the daily feeds (and the reference catalogues). Each silver table is
+catalogues written to bronze since silver's last copy; `--date D` one day of the daily feeds (and the reference catalogues). Each silver table is
 replaced only for the period (replaceWhere), so reruns leave it identical. Duplicates are looked for
 within the run's period. The pseudonymisation key comes from the environment (privacy.pii_key_env).
 """
@@ -14,7 +14,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lifecircle.core.delta_io import sql_literal
+from lifecircle.core.delta_io import last_commit_millis, sql_literal
 from lifecircle.core.errors import LifecircleError
 from lifecircle.core.periods import month_bounds
 from lifecircle.feeds import FEEDS
@@ -39,8 +39,16 @@ def _period_filter(feed: str, date: str | None, month: str | None) -> tuple[str,
         d = sql_literal(date)
         return f"date = {d}", f"date = DATE{d}", f"period = {d}"
     first, last = (x.isoformat() for x in month_bounds(month or ""))
-    return (f"date >= '{first}' AND date <= '{last}'", f"date >= DATE'{first}' AND date <= DATE'{last}'",
-            f"period >= '{first}' AND period <= '{last}'")
+    return (f"date >= '{first}' AND date < '{last}'", f"date >= DATE'{first}' AND date < DATE'{last}'",
+            f"period >= '{first}' AND period < '{last}'")
+
+
+def _reference_changed(ctx: JobContext, feed: str) -> bool:
+    """A monthly run conforms a reference catalogue again only when bronze was written after silver (the daily
+    runs, `--date`, always do): the month's feeds do not change it, and each rewrite is a Delta commit."""
+    bronze = last_commit_millis(ctx.spark, ctx.spec(f"bronze.{feed}").path(ctx.cfg))
+    silver = last_commit_millis(ctx.spark, ctx.spec(SILVER_OF[feed]).path(ctx.cfg))
+    return silver == 0 or bronze >= silver
 
 
 @job("silver", description=__doc__)
@@ -65,6 +73,9 @@ def main(ctx: JobContext) -> None:
                     ctx.log.warning("bronze.%s does not exist yet: silver skips it", feed)
                 continue
             bronze_pred, silver_pred, q_pred = preds
+            if FEEDS[feed].grain == "reference" and month and not _reference_changed(ctx, feed):
+                ctx.log.info("%s unchanged since bronze.%s was last written: kept", SILVER_OF[feed], feed)
+                continue
             keys = keys_cfg.get(feed) or FEEDS[feed].column_names
             bronze = ctx.read(f"bronze.{feed}").where(bronze_pred)
             marked = mark_duplicates(bronze, keys).persist()

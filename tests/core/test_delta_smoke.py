@@ -35,6 +35,16 @@ def test_replace_where_refuses_rows_outside_the_partition(spark, tmp_path):
         write_delta(wrong, path, mode="replace", partition_by=("month",), replace_where={"month": "2026-09"})
 
 
+def test_replace_on_a_data_column_counts_only_new_rows(spark, tmp_path):
+    # the predicate is on a non-partition column: Delta rewrites the touched file and copies its kept rows
+    path = str(tmp_path / "q")
+    first = spark.createDataFrame([("f", "2026-04-30", 1), ("f", "2026-05-01", 2)], "feed string, period string, v int")
+    write_delta(first.coalesce(1), path, mode="replace", partition_by=("feed",), replace_where="period < '2026-05-01'")
+    redo = spark.createDataFrame([("f", "2026-05-01", 20), ("f", "2026-05-02", 30)], "feed string, period string, v int")
+    assert write_delta(redo, path, mode="replace", partition_by=("feed",), replace_where="period >= '2026-05-01'") == 2
+    assert sorted(r.v for r in read_delta(spark, path).collect()) == [1, 20, 30]
+
+
 def test_merge_upserts_on_keys(spark, tmp_path):
     path = str(tmp_path / "m")
     write_delta(spark.createDataFrame([Row(k="a", v=1), Row(k="b", v=2)]), path, mode="merge", merge_keys=("k",))

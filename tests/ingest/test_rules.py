@@ -91,6 +91,31 @@ def test_manifest_decisions_skip_duplicate_replace():
     assert {d.file.rel: d.action for d in got} == {a: "ingest", copy: "duplicate"}
 
 
+def test_quiet_days_with_identical_header_only_files_are_not_duplicates():
+    day1 = "sms/2026-10-01/sms_20261001_0001.txt"
+    day2 = "sms/2026-10-02/sms_20261002_0001.txt"
+    copy = "sms/2026-10-02/sms_20261002_0002.txt"
+    manifest = [{"path": day1, "sha256": "header", "status": "ingested"}]
+    got = plan_files([_file(day2), _file(copy)], {day2: "header", copy: "header"}, manifest, no_data={day2, copy})
+    assert {d.file.rel: d.action for d in got} == {day2: "ingest", copy: "ingest"}
+    # without the no-data mark the same bytes are a re-delivery
+    got = plan_files([_file(day2)], {day2: "header"}, manifest)
+    assert [(d.action, d.duplicate_of) for d in got] == [("duplicate", day1)]
+
+
+def test_without_data_finds_empty_and_header_only_files(spark, tmp_path):
+    import gzip
+
+    from lifecircle.ingest.raw import without_data
+    (tmp_path / "a.txt").write_text("h1|h2\n")
+    (tmp_path / "b.txt").write_text("")
+    (tmp_path / "c.txt").write_text("h1|h2\n1|2\n")
+    (tmp_path / "d.txt.gz").write_bytes(gzip.compress(b"h1|h2\n"))
+    (tmp_path / "e.txt.gz").write_bytes(gzip.compress(b"h1|h2\n1|2\n"))
+    files = [RawFile(n, f"file:{tmp_path}/{n}", 1, 1) for n in ("a.txt", "b.txt", "c.txt", "d.txt.gz", "e.txt.gz")]
+    assert without_data(spark, files) == {"a.txt", "b.txt", "d.txt.gz"}
+
+
 @pytest.mark.parametrize("section, message", [
     ({"rules": {"r1": {"check": "no_such_rule"}}}, "conf/quality.yaml: key 'quality.rules.r1.check' has unknown rule"),
     ({"rules": {"r1": {"check": "range", "column": "duration_s", "feed": "voice_cdr", "min": "zero"}}},

@@ -45,3 +45,22 @@ def test_rank_decile_equal_sizes_and_tie_break(spark):
     ranked = add_rank_decile(spark.createDataFrame(rows, SCHEMA), "churn_probability", "id")
     got = {r["id"]: (r["rank"], r["decile"]) for r in ranked.collect()}
     assert got["s0"] == (1, 1) and got["s1"] == (2, 1) and got["s10"] == (3, 2) and got["s9"] == (20, 10)
+
+
+def test_reasons_vs_causes_counts_churners_whose_top_reasons_name_their_cause(spark):
+    from lifecircle.models.evaluation import reasons_vs_causes
+
+    scores = spark.createDataFrame([
+        ("a", ["plan_mismatch", "bill_decline"]), ("b", ["bill_decline"]), ("c", ["complaints_faults"]),
+        ("d", ["contagion"]), ("e", ["contagion"]), ("f", []),
+    ], "subscriber_id string, top_reasons array<string>")
+    truth = spark.createDataFrame([
+        ("a", "2026-10", "plan_mismatch"), ("b", "2026-10", "plan_mismatch"), ("c", "2026-11", "complaints"),
+        ("d", "2026-10", "other"),        # unknown cause: not counted
+        ("e", "2026-08", "contagion"),    # churned before: not a future churner
+        ("f", None, None),
+    ], "subscriber_id string, churn_month string, churn_cause string")
+    got = reasons_vs_causes(scores, truth, ["2026-10", "2026-11"])
+    assert got["churners_with_known_cause"] == 3
+    assert got["share_cause_in_top_reasons"] == 2 / 3
+    assert got["per_cause"] == {"complaints": {"n": 1, "share": 1.0}, "plan_mismatch": {"n": 2, "share": 0.5}}

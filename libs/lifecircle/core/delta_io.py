@@ -59,6 +59,18 @@ def read_delta(spark: SparkSession, path: str, name: str | None = None, version:
     return reader.load(path)
 
 
+def last_commit_millis(spark: SparkSession, path: str) -> int:
+    """When the table's latest commit was written (epoch ms; 0 when there is none): a listing of its
+    `_delta_log`, no Spark job. Lets a job skip rewriting a table whose source has not changed since."""
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    log = jvm.org.apache.hadoop.fs.Path(path.rstrip("/") + "/_delta_log")
+    fs = log.getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[attr-defined]
+    if not fs.exists(log):
+        return 0
+    times = [st.getModificationTime() for st in fs.listStatus(log) if st.getPath().getName().endswith(".json")]
+    return max(times, default=0)
+
+
 def _last_commit_rows(spark: SparkSession, path: str) -> int:
     metrics = DeltaTable.forPath(spark, path).history(1).select("operation", "operationMetrics").first()
     if metrics is None or metrics["operationMetrics"] is None:
@@ -66,7 +78,8 @@ def _last_commit_rows(spark: SparkSession, path: str) -> int:
     m = metrics["operationMetrics"]
     if metrics["operation"] == "MERGE":
         return int(m.get("numTargetRowsInserted", 0)) + int(m.get("numTargetRowsUpdated", 0))
-    return int(m.get("numOutputRows", 0))
+    # a replaceWhere on data columns rewrites touched files: their kept rows count as output but were copied
+    return int(m.get("numOutputRows", 0)) - int(m.get("numCopiedRows", 0))
 
 
 def write_delta(

@@ -46,6 +46,9 @@ def spark_settings(cfg: Config, app_name: str) -> dict[str, str]:
         "spark.ui.showConsoleProgress": str(bool(s.get("console_progress", False))).lower(),
         # Delta's snapshot reconstruction otherwise fans out to 50 tasks per table read.
         "spark.databricks.delta.snapshotPartitions": s.get("delta_snapshot_partitions", 2),
+        # With a non-UTC session time zone Delta re-verifies every file listed in the commit checksum after each
+        # commit (one more Spark job per write); the incremental checksum itself stays on.
+        "spark.databricks.delta.allFilesInCrc.verificationMode.forceOnNonUTC.enabled": "false",
         # PySpark 4.2's Arrow Python UDF input path hung in measurements (docs/PERFORMANCE facts).
         "spark.sql.execution.arrow.pythonUDF.columnarInput.enabled": "false",
     }

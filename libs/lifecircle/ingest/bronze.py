@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -46,10 +47,12 @@ def unchanged(files: Sequence[RawFile], manifest: Sequence[Mapping[str, object]]
 
 def plan_files(
     files: Sequence[RawFile], hashes: Mapping[str, str], manifest: Sequence[Mapping[str, object]],
+    no_data: AbstractSet[str] = frozenset(),
 ) -> list[Decision]:
     """Decide each file's fate against the manifest rows (path, sha256, status) and the batch itself.
 
-    Within a batch, a file whose name follows the feed's convention for its folder wins over a copy.
+    Within a batch, a file whose name follows the feed's convention for its folder wins over a copy. Files in
+    `no_data` (empty or header only: every quiet day of a feed has the same bytes) are never duplicates.
     """
     recorded = {(m["path"], m["sha256"]) for m in manifest if m["status"] in ("ingested", "duplicate_file")}
     active_by_hash = {m["sha256"]: m["path"] for m in manifest if m["status"] == "ingested"}
@@ -64,7 +67,7 @@ def plan_files(
         sha = hashes[f.rel]
         if (f.rel, sha) in recorded:
             out.append(Decision(f, sha, "skip"))
-        elif sha in active_by_hash and active_by_hash[sha] != f.rel:
+        elif sha in active_by_hash and active_by_hash[sha] != f.rel and f.rel not in no_data:
             out.append(Decision(f, sha, "duplicate", duplicate_of=active_by_hash[sha]))
         elif f.rel in active_by_path and active_by_path[f.rel] != sha:
             out.append(Decision(f, sha, "replace", previous_sha256=active_by_path[f.rel]))

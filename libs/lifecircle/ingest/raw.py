@@ -126,13 +126,28 @@ def file_hashes(spark: SparkSession, files: list[RawFile]) -> dict[str, str]:
         .select("path", F.sha2(F.col("content"), 256).alias("sha256"))
         .collect()
     )
-    out: dict[str, str] = {}
-    for r in rows:
-        rel = by_uri.get(r["path"])
-        if rel is None:  # the same file under a differently spelled URI
-            rel = next((v for k, v in by_uri.items() if k.endswith(r["path"].split(":", 1)[-1])), r["path"])
-        out[rel] = r["sha256"]
-    return out
+    return {_rel_of(by_uri, r["path"]): r["sha256"] for r in rows}
+
+
+def _rel_of(by_uri: dict[str, str], path: str) -> str:
+    """The relative path of a file Spark reports by URI (possibly spelled differently from the listing's)."""
+    rel = by_uri.get(path)
+    if rel is None:
+        rel = next((v for k, v in by_uri.items() if k.endswith(path.split(":", 1)[-1])), path)
+    return rel
+
+
+def without_data(spark: SparkSession, files: list[RawFile]) -> set[str]:
+    """Relative paths of `files` that hold no data line (empty, or a header only), counted on the executors."""
+    if not files:
+        return set()
+    by_uri = {f.uri: f.rel for f in files}
+    counts = (
+        spark.read.text([f.uri for f in files]).groupBy(F.col("_metadata.file_path").alias("path"))
+        .agg(F.count(F.lit(1)).alias("n")).where(F.col("n") > 1).collect()
+    )
+    with_data = {_rel_of(by_uri, r["path"]) for r in counts}
+    return {f.rel for f in files} - with_data
 
 
 def read_lines(spark: SparkSession, files: list[RawFile], base_uri: str) -> DataFrame:

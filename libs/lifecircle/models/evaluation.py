@@ -239,3 +239,28 @@ def write_plots(ev: Evaluation, importances: dict[str, float], folder: Path) -> 
     return [plot_roc(ev, folder / "roc.png"), plot_gains(ev, folder / "gains_lift.png"),
             plot_calibration(ev, folder / "calibration.png"),
             plot_importance(importances, folder / "importance.png")]
+
+
+# planted churn cause (lifecircle.generate.spec.CHURN_CAUSES) → the reason family (conf/churn.yaml) that names it
+CAUSE_FAMILY: dict[str, str] = {
+    "plan_mismatch": "plan_mismatch", "bundle_expiry": "bundle_expiry", "competitor_poaching": "competitor_poaching",
+    "complaints": "complaints_faults", "bill_decline": "bill_decline", "moving_away": "moving_away",
+    "contagion": "contagion",
+}
+
+
+def reasons_vs_causes(scores: DataFrame, truth: DataFrame, later_months: list[str]) -> dict[str, Any]:
+    """One month of gold.churn_scores (subscriber_id, top_reasons) + truth keyed by subscriber_id (churn_month,
+    churn_cause) in; among subscribers who churn in `later_months` with a known planted cause, the share whose
+    top reasons name that cause: overall and per cause (one aggregation; a handful of rows come back)."""
+    family = F.create_map(*[x for c, f in CAUSE_FAMILY.items() for x in (F.lit(c), F.lit(f))])
+    churners = truth.where(F.col("churn_month").isin(*later_months) & F.col("churn_cause").isin(*CAUSE_FAMILY))
+    hit = F.coalesce(F.array_contains(F.col("top_reasons"), family[F.col("churn_cause")]), F.lit(False)).cast("double")
+    rows = (scores.select("subscriber_id", "top_reasons").join(churners.select("subscriber_id", "churn_cause"),
+                                                               "subscriber_id")
+            .groupBy("churn_cause").agg(F.count(F.lit(1)).alias("n"), F.sum(hit).alias("hits")).collect())  # ok: ≤ 7 causes
+    n = sum(int(r["n"]) for r in rows)
+    hits = sum(float(r["hits"]) for r in rows)
+    return {"churners_with_known_cause": n, "share_cause_in_top_reasons": hits / n if n else 0.0,
+            "per_cause": {r["churn_cause"]: {"n": int(r["n"]), "share": float(r["hits"]) / int(r["n"])}
+                          for r in sorted(rows, key=lambda r: r["churn_cause"])}}

@@ -55,7 +55,7 @@ def contact_events(voice: DataFrame, sms: DataFrame, month: str) -> DataFrame:
     """silver.voice_cdr + silver.sms (any dates) → one row per distinct call/SMS of `month`:
     caller, callee, ts, date, kind ('call'/'sms'), duration_s (0 for SMS)."""
     first, last = month_bounds(month)
-    in_month = F.col("date").between(F.lit(first), F.lit(last))
+    in_month = (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
 
     def directed(df: DataFrame, time_col: str, kind: str, duration: F.Column) -> DataFrame:
         mo = F.col("direction") == "MO"
@@ -73,7 +73,7 @@ def contact_events(voice: DataFrame, sms: DataFrame, month: str) -> DataFrame:
 def graph_vertices(voice: DataFrame, sms: DataFrame, month: str) -> DataFrame:
     """Every party seen in `month`: id, network (on_net for our subscribers, else the contact's network), is_subscriber."""
     first, last = month_bounds(month)
-    in_month = F.col("date").between(F.lit(first), F.lit(last))
+    in_month = (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
     parts = []
     for df in (voice, sms):
         d = df.where(in_month)

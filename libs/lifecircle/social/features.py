@@ -204,7 +204,7 @@ def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphPara
     last_day = month_bounds(month)[1]
     f = features.where(F.col("community_id").isNotNull() & (F.col("community_size") >= p.leader_min_community_size))
     first_orders = (
-        vas_orders.where((F.col("event") == "order") & F.col("date").between(F.lit(first_day), F.lit(last_day)))
+        vas_orders.where((F.col("event") == "order") & (F.col("date") >= F.lit(first_day)) & (F.col("date") < F.lit(last_day)))
         .groupBy("subscriber_id", "product_id").agg(F.min("event_time").alias("first_order"))
     )
     adopt = first_orders.join(f.select("subscriber_id", "community_id"), "subscriber_id")
