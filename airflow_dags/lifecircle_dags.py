@@ -1,8 +1,10 @@
 """Lifecircle's Airflow DAGs, generated from the pipeline registry: one SparkSubmitOperator per job.
 
-- lifecircle_daily:    the daily jobs (ingest → quality gate → ...), period = the data interval's day;
+- lifecircle_daily:    the daily jobs (ingest → quality gate → ...), period = the data interval's day: the run
+                       at 03:00 on D+1 ingests the files of day D;
 - lifecircle_monthly:  the monthly jobs (silver → circles → social → panorama → ... → retention plan),
-                       period = the data interval's month;
+                       period = the data interval's month: the run on the 2nd of M+1 processes month M.
+Both use a data-interval cron timetable explicitly (Airflow 3's default cron timetable has no interval).
 - lifecircle_campaign: the campaign jobs (build → export → feedback → evaluate), triggered manually
                        with the campaign id in the run's params.
 Dependencies come from the tables each job reads and writes. Nothing runs at parse time but reading
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, Param
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 PROJECT = Path(os.environ.get("LIFECIRCLE_HOME", Path(__file__).resolve().parents[1]))
 if str(PROJECT / "libs") not in sys.path:  # the scheduler may not have the package installed
@@ -32,9 +35,10 @@ ENV = os.environ.get("LIFECIRCLE_ENV", "local")
 CFG = load_config(ENV)
 AIRFLOW = CFG.section("airflow")
 
+_START = f"data_interval_start.in_timezone('{AIRFLOW['timezone']}')"  # the operator's local calendar
 PERIOD_ARGS = {
-    "month": ["--month", "{{ data_interval_start.strftime('%Y-%m') }}"],
-    "date": ["--date", "{{ data_interval_start.strftime('%Y-%m-%d') }}"],
+    "month": ["--month", "{{ " + _START + ".strftime('%Y-%m') }}"],
+    "date": ["--date", "{{ " + _START + ".strftime('%Y-%m-%d') }}"],
     "campaign": ["--campaign", "{{ params.campaign_id }}", "--month", "{{ params.month }}"],
     "none": [],
 }
@@ -70,7 +74,7 @@ def _build(dag_id: str, schedule: str, schedule_expr: str | None, description: s
     with DAG(
         dag_id=dag_id,
         description=description,
-        schedule=schedule_expr,
+        schedule=CronDataIntervalTimetable(schedule_expr, timezone=AIRFLOW["timezone"]) if schedule_expr else None,
         start_date=dt.datetime.fromisoformat(AIRFLOW["start_date"]),
         catchup=False,
         max_active_runs=1,

@@ -18,7 +18,13 @@ from lifecircle.campaigns.evaluation import (
     target_outcomes,
 )
 from lifecircle.campaigns.report import render_html
-from lifecircle.campaigns.uplift import fit_t_learner, planted_policy_value, qini, score_t_learner, split
+from lifecircle.campaigns.uplift import (
+    fit_t_learner,
+    planted_policy_value,
+    qini_frame,
+    score_t_learner,
+    split,
+)
 from lifecircle.core.paths import resolve
 from lifecircle.runtime import JobContext, job
 
@@ -85,10 +91,9 @@ def _uplift(ctx: JobContext, campaign, outcomes, month: str) -> dict:
     held = scored.join(test.select("subscriber_id"), "subscriber_id")
     result: dict = {"features": feats, "qini": {}}
     for s in campaign.strategies:
-        # the held-out part of one strategy group and the control: bounded by the list size
-        rows = [(r[0], r[1] == s.id, int(r[2])) for r in held.where(F.col("group").isin(s.id, CONTROL))
-                .select(f"uplift_{s.id}", "group", "responded").collect()]
-        result["qini"][s.id] = qini(rows)
+        # the held-out part of one strategy group and the control, ranked and bucketed in Spark
+        arm = held.where(F.col("group").isin(s.id, CONTROL))
+        result["qini"][s.id] = qini_frame(arm, f"uplift_{s.id}", F.col("group") == s.id, "responded", "subscriber_id")
     params_path = ctx.args.params
     truth = f"{resolve(ctx.cfg.get('paths.truth'))}/campaign_response"
     if not params_path and Path(truth).exists():  # the demo: value the policies on the generator's truth

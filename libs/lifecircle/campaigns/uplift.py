@@ -12,7 +12,7 @@ from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import StandardScaler, VectorAssembler
 from pyspark.ml.functions import vector_to_array
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lifecircle.campaigns.definition import CONTROL, Campaign
@@ -64,25 +64,58 @@ def score_t_learner(df: DataFrame, models: dict[str, PipelineModel], features: S
             .drop("_best", "_top"))
 
 
-def qini(rows: Sequence[tuple[float, bool, int]], points: int = 10) -> dict[str, object]:
-    """Qini curve from (score, treated, responded) of one strategy's group and the control, ranked by score:
-    at each k, incremental responses = R_t(k) - R_c(k) × N_t(k) / N_c(k); AUUC = mean of the curve over k
-    normalised by the whole-list increment; uplift at k = rate_t(k) - rate_c(k)."""
-    ranked = sorted(rows, key=lambda r: -r[0])
-    n = len(ranked)
+def _cutoffs(n: int, points: int) -> list[int]:
+    return [max(1, round(n * p / points)) for p in range(1, points + 1)]
+
+
+def qini_from_buckets(buckets: Sequence[tuple[int, int, int, int, int]], points: int) -> dict[str, object]:
+    """(bucket 1..points, treated rows, control rows, treated responses, control responses) of a list ranked by
+    score, each row in the first bucket whose cut-off covers its rank → the Qini curve, AUUC and uplift at k."""
+    by = {int(b[0]): b[1:] for b in buckets}
     curve, uplift_at = [], {}
+    nt = nc = rt = rc = 0
     for p in range(1, points + 1):
-        top = ranked[: max(1, round(n * p / points))]
-        nt = sum(1 for r in top if r[1])
-        nc = len(top) - nt
-        rt = sum(r[2] for r in top if r[1])
-        rc = sum(r[2] for r in top if not r[1])
-        inc = rt - (rc * nt / nc if nc else 0.0)
-        curve.append(inc)
+        t, c, r_t, r_c = by.get(p, (0, 0, 0, 0))
+        nt, nc, rt, rc = nt + t, nc + c, rt + r_t, rc + r_c
+        curve.append(rt - (rc * nt / nc if nc else 0.0))
         uplift_at[f"{p * 100 // points}%"] = (rt / nt - rc / nc) if nt and nc else None
     total = curve[-1] if curve else 0.0
     return {"qini_curve": curve, "auuc": (sum(curve) / len(curve) / total) if total else None,
             "uplift_at_k": uplift_at}
+
+
+def qini(rows: Sequence[tuple[float, bool, int]], points: int = 10) -> dict[str, object]:
+    """Qini curve from (score, treated, responded) of one strategy's group and the control, ranked by score:
+    at each k, incremental responses = R_t(k) - R_c(k) × N_t(k) / N_c(k); AUUC = mean of the curve over k
+    normalised by the whole-list increment; uplift at k = rate_t(k) - rate_c(k). Plain Python (small lists)."""
+    ranked = sorted(rows, key=lambda r: -r[0])
+    cuts = _cutoffs(len(ranked), points)
+    sums: dict[int, list[int]] = {}
+    for i, (_, treated, responded) in enumerate(ranked, start=1):
+        b = next(p for p, c in enumerate(cuts, start=1) if i <= c)
+        acc = sums.setdefault(b, [0, 0, 0, 0])
+        acc[0 if treated else 1] += 1
+        acc[2 if treated else 3] += int(responded)
+    return qini_from_buckets([(b, *v) for b, v in sums.items()], points)
+
+
+def qini_frame(df: DataFrame, score: str, treated: Column, responded: str, tie_break: str,
+               points: int = 10) -> dict[str, object]:
+    """The same Qini curve computed in Spark: one ranking window and one aggregation; `points` rows come back."""
+    n = df.count()
+    if n == 0:
+        return qini_from_buckets([], points)
+    rank = F.row_number().over(Window.orderBy(F.col(score).desc(), F.col(tie_break)))
+    bucket: Column = F.lit(points)
+    for p, c in reversed(list(enumerate(_cutoffs(n, points), start=1))):
+        bucket = F.when(F.col("_rank") <= c, F.lit(p)).otherwise(bucket)
+    t = treated.cast("int")
+    rows = (df.select(F.col(responded).cast("int").alias("_r"), t.alias("_t"), rank.alias("_rank"))
+            .groupBy(bucket.alias("b"))
+            .agg(F.sum("_t").alias("nt"), F.sum(1 - F.col("_t")).alias("nc"),
+                 F.sum(F.col("_t") * F.col("_r")).alias("rt"), F.sum((1 - F.col("_t")) * F.col("_r")).alias("rc"))
+            .collect())  # ok: one row per Qini point
+    return qini_from_buckets([(r["b"], r["nt"], r["nc"], r["rt"], r["rc"]) for r in rows], points)
 
 
 def planted_policy_value(scored: DataFrame, params: DataFrame, campaign: Campaign, share: float,

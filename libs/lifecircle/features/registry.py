@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import JobSpec, each_month
+from lifecircle.core.pipeline import JobSpec, each_month, last_two_months
 from lifecircle.core.tables import TableSpec
 from lifecircle.features.dictionary import columns_doc, usage_columns_doc
 from lifecircle.features.olap import METRIC_DOCS
@@ -46,7 +46,7 @@ JOBS: list[JobSpec] = [
                         "(profile, fees, voice, SMS, data, VAS, service, terminal, circle and social columns).",
             inputs=(*_FACTS, "gold.usage_monthly", "gold.circle_features", "gold.social_features"),
             outputs=("gold.usage_monthly", "gold.panorama")),
-    JobSpec("olap", order=45, schedule="monthly", period="month", demo_args=each_month,
+    JobSpec("olap", order=45, schedule="monthly", period="month", demo_args=last_two_months,
             description="OLAP cubes over the panorama with Top-N/Bottom-N cells and month-over-month anomalies "
                         "(segments from gold.segments of M, else M-1, when that table exists).",
             inputs=("gold.panorama", "gold.olap_cube"),

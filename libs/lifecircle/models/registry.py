@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-from lifecircle.core.pipeline import DemoPlan, JobSpec, each_month
+from lifecircle.core.pipeline import DemoPlan, JobSpec, last_two_months
 from lifecircle.core.tables import TableSpec
 from lifecircle.models.alerts import ALERTS_SCHEMA
 
@@ -66,5 +66,5 @@ JOBS: list[JobSpec] = [
             inputs=("gold.panorama", "silver.subscriber"), outputs=("gold.churn_scores",), period="month",
             demo_args=score_demo),
     JobSpec("churn_alerts", 56, "monthly", "early-warning rules with graded levels",
-            inputs=("gold.panorama",), outputs=("gold.alerts",), period="month", demo_args=each_month),
+            inputs=("gold.panorama",), outputs=("gold.alerts",), period="month", demo_args=last_two_months),
 ]

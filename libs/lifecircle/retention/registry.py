@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-from lifecircle.core.pipeline import DemoPlan, JobSpec
+from lifecircle.core.pipeline import JobSpec, last_two_months
 from lifecircle.core.tables import TableSpec
 
 CARD_ACCESS_LOG_SCHEMA = T.StructType([
@@ -52,16 +52,11 @@ TABLES: list[TableSpec] = [
 ]
 
 
-def last_month(plan: DemoPlan) -> list[list[str]]:
-    """Churn scores exist for the last two months; the plan is made for the latest."""
-    return [["--month", plan.months[-1]]] if plan.months else []
-
-
 JOBS: list[JobSpec] = [
     JobSpec("retention_plan", 70, "monthly", "Retention plan: priority quadrants, matched offers, budget cut, "
             "channel lists and the per-subscriber card.",
             inputs=("gold.churn_scores", "gold.panorama", "gold.alerts", "gold.segments", "gold.plan_fit",
                     "gold.next_best_offer", "gold.social_features", "gold.circle_features"),
             outputs=("gold.retention_plan", "gold.offer_fit", "gold.retention_channel_lists"),
-            period="month", demo_args=last_month),
+            period="month", demo_args=last_two_months),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql.types import StringType, StructField, StructType
 
-from lifecircle.core.pipeline import DemoPlan, JobSpec
+from lifecircle.core.pipeline import JobSpec, last_two_months
 from lifecircle.core.tables import TableSpec
 from lifecircle.value.plan_fit import PLAN_FIT_SCHEMA
 from lifecircle.value.segments import MAPPING_SCHEMA, PROFILE_SCHEMA
@@ -12,14 +12,6 @@ from lifecircle.value.segments import MAPPING_SCHEMA, PROFILE_SCHEMA
 
 def _with_month(schema: StructType) -> StructType:
     return StructType([*schema.fields, StructField("month", StringType(), False)])
-
-
-def last_month(plan: DemoPlan) -> list[list[str]]:
-    return [["--month", plan.months[-1]]] if plan.months else []
-
-
-def last_two_months(plan: DemoPlan) -> list[list[str]]:
-    return [["--month", m] for m in plan.months[-2:]]
 
 
 M = ("month",)
@@ -65,12 +57,12 @@ JOBS: list[JobSpec] = [
             inputs=("gold.panorama", "gold.segment_profiles"),
             outputs=("gold.segments", "gold.segment_profiles", "gold.segment_mapping"), demo_args=last_two_months),
     JobSpec("plan_fit", 62, "monthly", "Price usage under every plan; seed 000's four plan-fit rules.",
-            inputs=("gold.panorama",), outputs=("gold.plan_fit",), demo_args=last_month),
+            inputs=("gold.panorama",), outputs=("gold.plan_fit",), demo_args=last_two_months),
     JobSpec("associations", 64, "monthly", "FP-growth rules on product holdings and missing-product recommendations.",
             inputs=("gold.panorama",), outputs=("gold.association_rules", "gold.missing_product_recs"),
-            demo_args=last_month),
+            demo_args=last_two_months),
     JobSpec("propensity", 66, "monthly", "Per-product propensity by lifecycle stage and the next best offer.",
             inputs=("gold.panorama", "silver.vas_orders", "silver.vas_products", "gold.segments",
                     "gold.association_rules"),
-            outputs=("gold.propensity", "gold.next_best_offer", "gold.product_lifecycle"), demo_args=last_month),
+            outputs=("gold.propensity", "gold.next_best_offer", "gold.product_lifecycle"), demo_args=last_two_months),
 ]
