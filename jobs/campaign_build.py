@@ -18,6 +18,7 @@ from lifecircle.campaigns.targeting import (
     max_list_size,
     policy_flags,
     split_groups,
+    subscriber_tags,
 )
 from lifecircle.campaigns.workflow import LAUNCHED, current_state
 from lifecircle.core.errors import LifecircleError
@@ -49,8 +50,8 @@ def main(ctx: JobContext) -> None:
     if current_state(history) in (LAUNCHED, "closed"):
         raise LifecircleError(f"campaign {campaign.id} is {current_state(history)}: its list is frozen")
 
-    view = joined_view([df for name in GOLD_VIEW_TABLES if _registered(name)
-                        and (df := ctx.read_optional(name)) is not None], ctx.month)
+    view = joined_view([subscriber_tags(df) if name == "gold.tags" else df for name in GOLD_VIEW_TABLES
+                        if _registered(name) and (df := ctx.read_optional(name)) is not None], ctx.month)
     matched = apply_rule(view, campaign)
     rank_col = "churn_probability" if "churn_probability" in view.columns else None
     matched = matched.select("subscriber_id", "decile", *([rank_col] if rank_col else []))

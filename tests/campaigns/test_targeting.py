@@ -22,8 +22,10 @@ from lifecircle.campaigns.targeting import (
     apply_rule,
     build_targets,
     holdout_flag,
+    joined_view,
     max_list_size,
     policy_flags,
+    subscriber_tags,
 )
 from lifecircle.core.errors import ConfigError
 from lifecircle.ingest.silver_schemas import SERVICE_CONTACTS, VAS_ORDERS
@@ -180,3 +182,19 @@ def test_bad_rule_names_file_and_field(spark):
         apply_rule(view, make_campaign(rule="no_such_column > 1"))
     with pytest.raises(ConfigError, match=r"field 'rule'"):
         apply_rule(view, make_campaign(rule="churn_probability >>> 1"))
+
+
+def test_view_keeps_one_row_per_subscriber_with_the_tag_store_folded(spark):
+    scores = spark.createDataFrame([("s1", "2026-10", 0.4, 1), ("s2", "2026-10", 0.1, 5), ("s1", "2026-09", 0.2, 3)],
+                                   "subscriber_id string, month string, churn_probability double, decile int")
+    tags = spark.createDataFrame([
+        ("s1", "2026-10", "preference", "music", "pop"), ("s1", "2026-10", "preference", "music", "rock"),
+        ("s1", "2026-10", "demographic", "student", "yes"), ("s2", "2026-10", "behaviour", "subway_commuter", "yes"),
+        ("s2", "2026-09", "demographic", "worker", "yes"),
+    ], "subscriber_id string, month string, category string, tag string, value string")
+    view = joined_view([scores, subscriber_tags(tags)], "2026-10")
+    got = {r["subscriber_id"]: (r["churn_probability"], r["tags"]) for r in view.collect()}
+    assert got == {"s1": (0.4, ["demographic:student", "preference:music"]),
+                   "s2": (0.1, ["behaviour:subway_commuter"])}
+    campaign = make_campaign(rule="array_contains(tags, 'preference:music')")
+    assert [r["subscriber_id"] for r in apply_rule(view, campaign).collect()] == ["s1"]

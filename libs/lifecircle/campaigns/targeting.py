@@ -30,6 +30,14 @@ GOLD_VIEW_TABLES = ("gold.churn_scores", "gold.panorama", "gold.segments", "gold
                     "gold.social_features", "gold.plan_fit", "gold.next_best_offer")
 
 
+def subscriber_tags(tags: DataFrame) -> DataFrame:
+    """gold.tags (one row per subscriber, tag and value) → one row per subscriber and month with `tags`, the
+    sorted 'category:tag' names, so that the view keeps one row per subscriber; rules read them with
+    `array_contains(tags, 'preference:music')`."""
+    return tags.groupBy("subscriber_id", "month").agg(
+        F.array_sort(F.collect_set(F.concat_ws(":", "category", "tag"))).alias("tags"))
+
+
 def joined_view(tables: Sequence[DataFrame], month: str) -> DataFrame:
     """Left-join the month's rows of the gold tables that exist on subscriber_id; a column already taken by
     an earlier table is dropped from later ones (first table wins, so list the base table first)."""
