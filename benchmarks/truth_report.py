@@ -53,8 +53,9 @@ def churn_from_mlflow(cfg) -> dict[str, Any]:
 
     section = cfg.section("churn")
     configure_mlflow(cfg, section.get("experiment", "churn"))
-    runs = mlflow.search_runs(filter_string="tags.job = 'train_churn'", order_by=["attributes.start_time DESC"],
-                              max_results=1, search_all_experiments=True)
+    runs = mlflow.search_runs(
+        filter_string="tags.`lifecircle.job` = 'train_churn' AND attributes.status = 'FINISHED'",
+        order_by=["attributes.start_time DESC"], max_results=1, search_all_experiments=True)
     if runs.empty:
         return {"error": "no train_churn run in MLflow"}
     r = runs.iloc[0]
@@ -67,28 +68,29 @@ def churn_from_mlflow(cfg) -> dict[str, Any]:
 
 
 def campaign_truth(cfg, spark, evaluation, targets, truth_root: str, key: bytes, reports_dir: Path) -> dict[str, Any]:
-    """Per campaign and strategy: the evaluated response uplift with its 95% CI, the planted effect (mean of
-    p_treated - p_control of the strategy's offer over the strategy's targets) and whether the CI covers it;
-    plus the uplift model's planted incremental responses vs churn-score targeting (uplift.json)."""
-    from lifecircle.campaigns.definition import load_campaign
-    from lifecircle.ingest.privacy import pseudonymise
+    """Per campaign and strategy: the evaluated response uplift with its 95% CI, the planted effect on the same
+    targets and whether the CI covers it; plus the uplift model's planted incremental responses vs churn-score
+    targeting (uplift.json). The planted arms are the simulator's: a strategy group responds with its offer's
+    p_treated, the control with the mean p_control over the campaign's offers (campaigns.simulate)."""
+    from lifecircle.campaigns.definition import CONTROL, load_campaign
+    from lifecircle.campaigns.simulate import align_params
+    from lifecircle.campaigns.store import read_params
 
-    response = spark.read.parquet(f"{truth_root}/campaign_response").select(
-        pseudonymise(F.col("msisdn"), key).alias("subscriber_id"), "offer_id",
-        (F.col("p_treated") - F.col("p_control")).alias("planted_uplift"))
+    params = read_params(spark, cfg, f"{truth_root}/campaign_response")
     out: dict[str, Any] = {}
     for cid in sorted(r["campaign_id"] for r in evaluation.select("campaign_id").distinct().collect()):  # ok: campaigns
         campaign = load_campaign(cfg, cid)
         ev = {r["group"]: r for r in evaluation.where((F.col("campaign_id") == cid) & (F.col("outcome") == "responded"))
               .collect()}  # ok: one row per strategy
+        arm_means = {r["group"]: r["p"] for r in targets.where(F.col("campaign_id") == cid)
+                     .join(align_params(params, campaign), ["subscriber_id", "group"])
+                     .groupBy("group").agg(F.avg("p").alias("p")).collect()}  # ok: one row per arm
         rows = []
         for s in campaign.strategies:
-            planted = (targets.where((F.col("campaign_id") == cid) & (F.col("group") == s.id))
-                       .join(response.where(F.col("offer_id") == s.offer_id), "subscriber_id")
-                       .agg(F.avg("planted_uplift")).first()[0])
             e = ev.get(s.id)
-            if e is None:
+            if e is None or s.id not in arm_means or CONTROL not in arm_means:
                 continue
+            planted = arm_means[s.id] - arm_means[CONTROL]
             rows.append({"strategy": s.id, "n": e["n_group"], "evaluated": e["difference"], "ci_low": e["ci_low"],
                          "ci_high": e["ci_high"], "planted": planted,
                          "covered": planted is not None and e["ci_low"] <= planted <= e["ci_high"]})
@@ -139,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     if sf is not None and leaders is not None:
         from lifecircle.social.report import compare_with_truth, truth_ids
 
-        report["social"] = compare_with_truth(sf, leaders, truth_ids(raw_truth, key), month)
+        # at the plan month: planted contagion churners are those who churn after it
+        report["social"] = compare_with_truth(sf, leaders, truth_ids(raw_truth, key), plan_month)
 
     # churn (issue 7)
     churn: dict[str, Any] = churn_from_mlflow(cfg)
