@@ -61,7 +61,7 @@ def evaluate_campaign(outcomes: DataFrame, campaign: Campaign, confidence: float
     comparisons = evaluate_groups(rows, cols, CONTROL, f"campaign {campaign.id}", confidence)["results"]
     execution = {r["group"]: r.asDict() for r in outcomes.groupBy("group").agg(
         F.sum("contacted").alias("contacted"), F.sum("reached").alias("reached"),
-        F.sum("accepted").alias("accepted")).collect()}
+        F.sum("accepted").alias("accepted")).collect()}  # ok: one row per channel
     result = []
     for c in comparisons:
         g = c["group"]

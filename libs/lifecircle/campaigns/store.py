@@ -32,7 +32,7 @@ def audit_history(spark: SparkSession, cfg: Config, campaign_id: str) -> list[di
     path = _path(cfg, AUDIT_TABLE)
     if not table_exists(spark, path):
         return []
-    rows = read_delta(spark, path, AUDIT_TABLE).where(F.col("campaign_id") == campaign_id).collect()
+    rows = read_delta(spark, path, AUDIT_TABLE).where(F.col("campaign_id") == campaign_id).collect()  # ok: one campaign's audit trail
     return sorted((r.asDict() for r in rows), key=lambda r: r["seq"])
 
 

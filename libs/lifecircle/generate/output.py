@@ -72,7 +72,7 @@ def write_feeds(spark: SparkSession, records: dict[str, DataFrame], spec: Provin
         "file", F.col("line").cast("int"), "kind", "feed")
     defects.coalesce(1).sortWithinPartitions("feed", "file", "line").write.mode("overwrite").partitionBy("feed").parquet(
         f"{out}/truth/defects")
-    counts = {r["feed"]: int(r["n"]) for r in lines.where(F.col("line") > 1).groupBy("feed").agg(F.count("*").alias("n")).collect()}
+    counts = {r["feed"]: int(r["n"]) for r in lines.where(F.col("line") > 1).groupBy("feed").agg(F.count("*").alias("n")).collect()}  # ok: one row per feed
     lines.unpersist()
     for sub in ("gz", "txt"):
         _move_parts(f"{out}/_staging/{sub}", f"{out}/raw", names)

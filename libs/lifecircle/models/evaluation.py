@@ -102,7 +102,7 @@ def roc_points(df: DataFrame, label: str, prob: str, bins: int = 100) -> list[tu
     b = F.least(F.floor(F.col(prob) * bins), F.lit(bins - 1)).cast("int")
     rows = (df.groupBy(b.alias("bin"))
             .agg(F.sum(F.col(label).cast("double")).alias("pos"), F.count(F.lit(1)).alias("n"))
-            .orderBy(F.col("bin").desc()).collect())
+            .orderBy(F.col("bin").desc()).collect())  # ok: at most `bins` ROC bins
     total_pos = sum(float(r["pos"] or 0) for r in rows)
     total_neg = sum(int(r["n"]) - float(r["pos"] or 0) for r in rows)
     points = [(0.0, 0.0)]

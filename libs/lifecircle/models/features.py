@@ -173,7 +173,7 @@ def preprocessing_stages(spec: FeatureSpec, numeric_bins: int = 0) -> list[Any]:
 def label_values(df: DataFrame, label: str) -> list[str]:
     """The distinct non-blank label values as strings (at most 3 are fetched: more than 2 is already an error)."""
     norm = F.trim(F.col(_q(label)).cast("string"))
-    rows = df.select(norm.alias("v")).where(F.col("v").isNotNull() & (F.col("v") != "")).distinct().limit(3).collect()
+    rows = df.select(norm.alias("v")).where(F.col("v").isNotNull() & (F.col("v") != "")).distinct().limit(3).collect()  # ok: three sample values
     return sorted(r["v"] for r in rows)
 
 

@@ -54,7 +54,7 @@ def reason_profile(prepared: DataFrame, spec: FeatureSpec, importances: dict[str
         pairs = F.explode(F.array(*[F.struct(F.lit(c).alias("col"), F.col(spec.cat_col(c)).alias("value"))
                                     for c in cats]))
         rows = (prepared.select(pairs.alias("p"), y).groupBy("p.col", "p.value")
-                .agg(F.avg(y).alias("rate")).collect())
+                .agg(F.avg(y).alias("rate")).collect())  # ok: one row per feature bucket
         for r in rows:
             categorical[r["col"]][r["value"]] = float(r["rate"]) / base
     return {

@@ -42,7 +42,7 @@ class Section:
 
 def _rows(df: DataFrame, limit: int = 200) -> Rows:
     """A small aggregated DataFrame → list of dicts (at most `limit` rows reach the driver)."""
-    return [r.asDict() for r in df.limit(limit).collect()]
+    return [r.asDict() for r in df.limit(limit).collect()]  # ok: a report table of at most `limit` rows
 
 
 def _month(df: DataFrame, month: str) -> DataFrame:
@@ -101,7 +101,7 @@ def realised_outcome(subscriber: DataFrame, month: str, gap: int) -> tuple[DataF
     months; (None, []) when none is known yet."""
     wanted = [add_months(month, k) for k in range(1, gap + 2)]
     known = sorted(r["month"] for r in subscriber.where(F.col("month").isin(wanted))
-                   .select("month").distinct().collect())
+                   .select("month").distinct().collect())  # ok: the months of a table
     if not known:
         return None, []
     out = (subscriber.where(F.col("month").isin(known)).groupBy("subscriber_id")
