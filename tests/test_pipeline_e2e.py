@@ -40,3 +40,16 @@ def test_churn_scores_rank_future_churners_higher(spark, tiny_pipeline):
     row = scores.agg(F.min("churn_probability").alias("lo"), F.max("churn_probability").alias("hi")).first()
     assert 0.0 <= row["lo"] <= row["hi"] <= 1.0
     assert months
+
+
+def test_privacy_audit_scanned_every_silver_and_gold_table_and_found_no_clear_identifier(spark, tiny_pipeline):
+    from lifecircle.registry import all_tables
+
+    last = tiny_pipeline.months[-1]
+    audit = spark.read.format("delta").load(table("meta.privacy_audit").path(tiny_pipeline.cfg)) \
+        .where(f"month = '{last}'").collect()
+    written = {t.name for t in all_tables() if t.layer in ("silver", "gold")
+               and table_exists(spark, t.path(tiny_pipeline.cfg))}
+    assert {r["table"] for r in audit} == written
+    assert [r["table"] for r in audit if r["leaked_values"] > 0] == []
+    assert sum(r["scanned_columns"] for r in audit) > 100
