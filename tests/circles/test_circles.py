@@ -118,6 +118,8 @@ def test_pingpong_between_neighbours_collapses_but_real_moves_do_not(spark):
         ("p", _at(1, 12, 0), "B"), ("p", _at(1, 12, 30), "B"), ("p", _at(1, 13, 0)),
         # next morning: a blip to neighbour B two minutes after A, then silence until C
         ("p", _at(2, 9, 0)), ("p", _at(2, 9, 2), "B"), ("p", _at(2, 12, 0), "C"),
+        # a night at A with a flicker to B after each of two sparse events, hours apart: both flickers are A
+        ("p", _at(3, 22, 0)), ("p", _at(3, 22, 2), "B"), ("p", _at(4, 3, 0)), ("p", _at(4, 3, 2), "B"),
     ]
     sig = spark.createDataFrame(
         [(t.date(), s, t, rest[0] if rest else "A", "periodic") for s, t, *rest in rows], SIGNALLING)
@@ -126,9 +128,10 @@ def test_pingpong_between_neighbours_collapses_but_real_moves_do_not(spark):
                          F.date_format("end_time", "HH:mm").alias("e"), "duration_s", "n_events")
     got = sorted(tuple(r) for r in local.collect())
     assert got == [
-        ("A", "09:00", "12:00", 10800, 2), ("A", "10:00", "11:00", 3600, 3), ("A", "11:02", "12:00", 3480, 1),
-        ("A", "13:00", "16:00", 10800, 1), ("B", "12:00", "13:00", 3600, 2), ("C", "11:00", "11:02", 120, 1),
-        ("C", "12:00", "15:00", 10800, 1),
+        ("A", "03:00", "06:02", 10920, 2), ("A", "09:00", "12:00", 10800, 2), ("A", "10:00", "11:00", 3600, 3),
+        ("A", "11:02", "12:00", 3480, 1),
+        ("A", "13:00", "16:00", 10800, 1), ("A", "22:00", "01:02", 10920, 2), ("B", "12:00", "13:00", 3600, 2),
+        ("C", "11:00", "11:02", 120, 1), ("C", "12:00", "15:00", 10800, 1),
     ]
     assert [(f.name, f.dataType) for f in stays.schema] == [(f.name, f.dataType) for f in STAYS_SCHEMA]
 

@@ -78,7 +78,9 @@ def detect_stays(
     seg = (
         seg.withColumn("_prev", F.lag("cell_id").over(ws))
         .withColumn("_prev_t1", F.lag("t1").over(ws))
+        .withColumn("_prev_t0", F.lag("t0").over(ws))
         .withColumn("_prev2", F.lag("cell_id", 2).over(ws))
+        .withColumn("_prev2_t1", F.lag("t1", 2).over(ws))
         .withColumn("_next", F.lead("cell_id").over(ws))
         .withColumn("_next_t0", F.lead("t0").over(ws))
     )
@@ -88,10 +90,15 @@ def detect_stays(
     secs = F.unix_timestamp
     quick = F.lit(pingpong_window_s)
     # A→B→A: the visit to B (its first event to A's return) is short
-    back = (F.col("_prev") == F.col("_next")) & (secs("_next_t0") - secs("t0") <= quick)
+    # (A still current: B starts within max_gap_s of A's last event, else A's stay had already ended)
+    back = ((F.col("_prev") == F.col("_next")) & (secs("_next_t0") - secs("t0") <= quick)
+            & (secs("t0") - secs("_prev_t1") <= max_gap_s))
     # A→B blip: B comes right after A and is over as quickly (a handover flicker, then silence);
-    # not the return leg of B→A→B, which the rule above already settles
-    blip = ~F.col("_prev2").eqNullSafe(F.col("cell_id")) & (secs("t0") - secs("_prev_t1") <= quick) & (secs("t1") - secs("t0") <= quick) & (
+    # not the return leg of a quick B→A→B, which the rule above already settles (there A was the blip).
+    # A B→A→B over hours is A's stay with two flickers to B: each flicker is a blip.
+    return_leg = (F.col("_prev2").eqNullSafe(F.col("cell_id")) & (secs("_prev_t0") - secs("_prev2_t1") <= quick)
+                  & (secs("t0") - secs("_prev_t0") <= quick))
+    blip = ~return_leg & (secs("t0") - secs("_prev_t1") <= quick) & (secs("t1") - secs("t0") <= quick) & (
         F.col("_next").isNull() | (F.col("_next") != F.col("cell_id")) | (secs("_next_t0") - secs("t1") > max_gap_s))
     bounce = F.col("_is_nb").isNotNull() & (back | blip)
     seg = seg.select("subscriber_id", "_seg", "t0", "t1", "n",

@@ -152,19 +152,29 @@ class Event:
 
 
 def build_events(spec: ProvinceSpec, cells: list[Cell]) -> list[Event]:
-    """Two events a month per genre (at most one per genre and day) at venue / stadium / expo cells."""
+    """Two events a month per genre (on two different days) at venue / stadium / expo cells, never two at
+    one venue on the same day (an attendee of one would otherwise be counted at the other)."""
     rnd = random.Random(spec.seed * 104729 + 3)
     by_type: dict[str, list[Cell]] = {}
     for c in cells:
         by_type.setdefault(c.place_type, []).append(c)
     days = spec.days()
     events = []
+    booked: set[tuple[str, dt.date]] = set()  # a venue hosts one event a day: no two crowds in one place at once
     for m in spec.months:
         mdays = [d for d in days if f"{d:%Y-%m}" == m]
         for genre in GENRES:
             cat = GENRE_CATEGORY[genre]
-            for d in sorted(rnd.sample(mdays, 2)):
-                cell = rnd.choice(by_type[GENRE_PLACE[cat]])
+            slots = [(d, c) for d in mdays for c in by_type[GENRE_PLACE[cat]] if (c.cell_id, d) not in booked]
+            rnd.shuffle(slots)
+            chosen: list[tuple[dt.date, Cell]] = []
+            for d, c in slots:
+                if len(chosen) == 2:
+                    break
+                if all(d != other for other, _ in chosen):
+                    chosen.append((d, c))
+            for d, cell in sorted(chosen, key=lambda dc: dc[0]):
+                booked.add((cell.cell_id, d))
                 start, end = (9 * 3600, 17 * 3600) if cat == "expo" else (19 * 3600 + 1800, 22 * 3600)
                 events.append(Event(f"EV{len(events) + 1:05d}", cell.place_name, cell.cell_id, d, start, end, cat,
                                     genre, rnd.choice(ARTISTS[genre])))
