@@ -135,6 +135,7 @@ def test_leaders_pick_reach_and_early_adoption(spark):
         "subscriber_id", "product_id", "event", F.to_timestamp("t").alias("event_time"),
         F.to_date("t").alias("date"))
     got = S.leaders(feats, vas, M, PARAMS)
-    # community a1 (size 4, quota ceil(0.8) = 1): a4 has the top reach and ordered first; b1's community is too small
+    # community a1 (size 4, quota ceil(0.8) = 1): a4 has the top reach and ordered first, a1 and a2 followed
+    # (2 of 3 peers); b1's community is too small
     assert _rows(got, "subscriber_id", ["community_id", "leader_rank", "reach_score", "adoption_score"]) == {
-        "a4": ("a1", 1, 1.0, 1.0)}
+        "a4": ("a1", 1, 1.0, 0.6667)}

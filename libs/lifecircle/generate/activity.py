@@ -125,6 +125,10 @@ def _contact(spec: ProvinceSpec, tag: str, keys: list[str]) -> list[Column]:
     size = F.col("comm_size")
     j = below(s, tag + ":m", F.greatest(size - 1, F.lit(1)), *keys)
     member = F.col("comm_start") + F.when(j >= F.col("member_pos"), j + 1).otherwise(j)
+    # leaders are their circle's hubs: a third of a member's calls inside the community go to one of its leaders
+    n_leaders = F.greatest(F.lit(1), (size / 6).cast("long"))
+    to_leader = (size >= 4) & ~F.col("is_leader") & (uniform(s, tag + ":hub", *keys) < 0.35)
+    member = F.when(to_leader, F.col("comm_start") + below(s, tag + ":lead", n_leaders, *keys)).otherwise(member)
     rand_sub = below(s, tag + ":r", spec.n_subs, *keys)
     rand_sub = F.when(rand_sub == F.col("id"), F.pmod(rand_sub + 1, F.lit(spec.n_subs))).otherwise(rand_sub)
     onnet = F.when((u < p_in) & (size > 1), member).when(u < p_in + p_out, rand_sub)

@@ -199,7 +199,8 @@ def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame 
 def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphParams) -> DataFrame:
     """Subscriber features (subscriber_id, community_id, community_size, pagerank, degree) + silver.vas_orders →
     month, community_id, subscriber_id, leader_rank, leader_score, reach_score, adoption_score, products_adopted,
-    pagerank, degree, community_size: per community the members combining reach and early product adoption."""
+    pagerank, degree, community_size: per community the members combining reach and early product adoption
+    (adoption_score = community peers who ordered the same product after them, as a share of the community)."""
     first_day = month_bounds(add_months(month, -(p.vas_lookback_months - 1)))[0]
     last_day = month_bounds(month)[1]
     f = features.where(F.col("community_id").isNotNull() & (F.col("community_size") >= p.leader_min_community_size))
@@ -207,11 +208,16 @@ def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphPara
         vas_orders.where((F.col("event") == "order") & (F.col("date") >= F.lit(first_day)) & (F.col("date") < F.lit(last_day)))
         .groupBy("subscriber_id", "product_id").agg(F.min("event_time").alias("first_order"))
     )
-    adopt = first_orders.join(f.select("subscriber_id", "community_id"), "subscriber_id")
-    w_prod = Window.partitionBy("community_id", "product_id").orderBy("first_order")
+    adopt = first_orders.join(f.select("subscriber_id", "community_id", "community_size"), "subscriber_id")
+    # followers: community peers who first ordered the same product strictly later (pulled in after them);
+    # a lone adopter pulls nobody, so early adoption only counts when the circle followed
+    later = (Window.partitionBy("community_id", "product_id").orderBy(-F.unix_timestamp("first_order"))
+             .rangeBetween(Window.unboundedPreceding, -1))
     adoption = (
-        adopt.withColumn("_early", 1.0 - F.percent_rank().over(w_prod))
-        .groupBy("subscriber_id").agg(F.avg("_early").alias("_early"), F.count("*").alias("products_adopted"))
+        adopt.withColumn("_followers", F.count(F.lit(1)).over(later))
+        .groupBy("subscriber_id").agg(
+            F.least(F.lit(1.0), F.sum("_followers") / F.greatest(F.first("community_size") - 1, F.lit(1)))
+            .alias("_early"), F.count("*").alias("products_adopted"))
     )
     w_comm = Window.partitionBy("community_id")
     reach = (F.percent_rank().over(w_comm.orderBy("pagerank")) + F.percent_rank().over(w_comm.orderBy("degree"))) / 2
@@ -227,7 +233,7 @@ def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphPara
     )
     quota = F.least(F.lit(p.leader_max_per_community),
                     F.greatest(F.lit(1), F.ceil(F.col("community_size") * p.leader_share).cast("int")))
-    return scored.where((F.col("leader_rank") <= quota) & (F.col("products_adopted") > 0)).select(
+    return scored.where(F.col("leader_rank") <= quota).select(
         F.lit(month).alias("month"), "community_id", "subscriber_id", F.col("leader_rank").cast("int").alias("leader_rank"),
         "leader_score", "reach_score", "adoption_score", "products_adopted", "pagerank", "degree", "community_size",
     )
