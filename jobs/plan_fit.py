@@ -26,6 +26,8 @@ def main(ctx: JobContext) -> None:
                             sorted(conf_ids - feed_ids), sorted(feed_ids - conf_ids))
     tariffs = ctx.spark.createDataFrame(rows, TARIFF_SCHEMA)
     pano = ctx.read(value["panorama"]["table"]).where(F.col("month") == ctx.month)
+    if sec.get("population"):  # a partial month's usage (closed, churned) says nothing about the plan
+        pano = pano.where(F.expr(sec["population"]))
     usage = usage_from(pano, sec["usage"], value["panorama"].get("subscriber_id", "subscriber_id"))
     out = fit_plans(usage, tariffs, params, rows).withColumn("month", F.lit(ctx.month))
     ctx.write("gold.plan_fit", out, where={"month": ctx.month})

@@ -8,7 +8,16 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lifecircle.feeds import COMPETITOR_A_PREFIXES, COMPETITOR_B_PREFIXES
-from lifecircle.generate.population import PRODUCTS, literal_map, luhn_digit, month_calendar, msisdn_of
+from lifecircle.generate.population import (
+    DATA_BYTES_PER_HOUR,
+    OFF_DAY_SHARE,
+    PRODUCTS,
+    data_hour_probability,
+    literal_map,
+    luhn_digit,
+    month_calendar,
+    msisdn_of,
+)
 from lifecircle.generate.reference import COUNTIES, LADDER, TACS, TARIFFS, VAS_PRODUCTS, Cell, Event
 from lifecircle.generate.rng import below, normal, pick, uniform, weighted
 from lifecircle.generate.spec import ProvinceSpec
@@ -41,7 +50,7 @@ def sub_days(subs: DataFrame, days: DataFrame, spec: ProvinceSpec) -> DataFrame:
             "is_commuter", "is_health", "is_film", "event_genre", "voice_f", "data_f", "sms_f", "comm_start",
             "comm_size", "member_pos", "is_leader", "tac_idx"]
     sd = subs.select(*cols).crossJoin(F.broadcast(days)).where(F.col("d") < F.coalesce(F.col("churn_d"), F.lit(NEVER)))
-    return (sd.withColumn("off", uniform(spec.seed, "off", "id", "d") < 0.04)
+    return (sd.withColumn("off", uniform(spec.seed, "off", "id", "d") < OFF_DAY_SHARE)
             .withColumn("home_now", F.when(F.col("move_d").isNotNull() & (F.col("d") >= F.col("move_d")),
                                            F.col("moved_home_cell")).otherwise(F.col("home_cell")))
             .withColumn("k_rel", F.col("churn_month_idx") - F.col("m")))
@@ -230,12 +239,12 @@ def sms(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
 def data_usage(sd: DataFrame, spec: ProvinceSpec) -> DataFrame:
     """Hourly data rows in up to three distinct hours a day (morning, midday, evening), volumes log-normal."""
     s = spec.seed
-    p = F.least(F.lit(0.95), 0.45 * F.sqrt(F.col("data_f")))
+    p = data_hour_probability(F.col("data_f"))
     hours = F.array(*[F.when(uniform(s, f"dh{i}", "id", "d") < p, F.lit(h0) + below(s, f"dhh{i}", span, "id", "d"))
                       for i, (h0, span) in enumerate(((7, 3), (11, 4), (19, 5)))])
     x = sd.where(~F.col("off")).select("*", F.explode(F.filter(hours, lambda h: h.isNotNull())).alias("hour"))
     keys = ["id", "d", "hour"]
-    down = (F.col("data_f") * 70e6 * F.exp(0.8 * normal(s, "bytes", *keys))).cast("long")
+    down = (F.col("data_f") * DATA_BYTES_PER_HOUR * F.exp(0.8 * normal(s, "bytes", *keys))).cast("long")
     five_g = pick([t[4] for t in TACS], F.col("tac_idx")) == 1
     return x.select(
         file_key(spec, F.col("d"), F.col("id")).alias("fk"), (F.col("d") * 86400 + F.col("hour") * 3600).cast("long").alias("o1"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -95,6 +96,22 @@ def luhn_digit(body14: Column) -> Column:
 def imei_of(seed: int, tac_idx: Column, serial: Column) -> Column:
     body = F.concat(pick([t[0] for t in TACS], tac_idx), F.lpad(serial.cast("string"), 6, "0"))
     return F.concat(body, luhn_digit(body))
+
+
+DATA_BYTES_PER_HOUR = 70e6  # median downlink of an active data hour per unit of data_f (log-normal, sigma 0.8)
+OFF_DAY_SHARE = 0.04        # days without any activity (activity.py `off`)
+
+
+def data_hour_probability(data_f: Column) -> Column:
+    """Chance that each of the three daily data windows has an active hour (activity.data_usage)."""
+    return F.least(F.lit(0.95), 0.45 * F.sqrt(data_f))
+
+
+def expected_monthly_mb(data_f: Column) -> Column:
+    """The mean monthly data (MB of 2^20 bytes, down + up) activity.data_usage draws for a usage factor: plans are
+    fitted on the same number the feeds will show, so a planted well-fitting plan fits the usage analysed."""
+    per_hour = DATA_BYTES_PER_HOUR * math.exp(0.8 ** 2 / 2) * 1.1  # log-normal mean; uplink = downlink / 10
+    return 30 * (1 - OFF_DAY_SHARE) * 3 * data_hour_probability(data_f) * data_f * per_hour / 1048576
 
 
 def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> DataFrame:
@@ -194,11 +211,11 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
             literal_list(res), (F.pmod(F.col("home_idx") + len(res) // 2, F.lit(len(res))) + 1).cast("int"))))
     )
     # plan: the ladder plan fitting the data need (students: campus plan); mismatched plans are far off
-    expected_mb = 3000.0 * F.col("data_f")
+    expected_mb = expected_monthly_mb(F.col("data_f"))
     fit = F.lit(len(LADDER) - 1)
     for i in reversed(range(len(LADDER))):
         fit = F.when(expected_mb <= [t[6] for t in TARIFFS if t[0] == LADDER[i]][0] * 1.1, F.lit(i)).otherwise(fit)
-    mismatch = (uniform(s, "mismatch", sid) < 0.10) | (cause == "plan_mismatch")
+    mismatch = (uniform(s, "mismatch", sid) < 0.10) | F.coalesce(cause == "plan_mismatch", F.lit(False))
     ladder_idx = F.when(mismatch, F.when(fit <= 3, fit + 3).otherwise(fit - 3)).otherwise(fit)
     ladder_idx = F.when(cause == "bill_decline", F.greatest(ladder_idx, F.lit(4))).otherwise(ladder_idx)
     df = (

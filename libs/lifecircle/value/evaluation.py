@@ -50,7 +50,7 @@ def plan_mismatch_scores(plan_fit: DataFrame, truth: DataFrame) -> dict[str, flo
     """gold.plan_fit (one month) + pseudonymised truth (plan_mismatch) → precision and recall of "a rule fired"
     against the planted mismatched subscribers (restricted to subscribers still on their planted plan)."""
     j = (plan_fit.select("subscriber_id", "current_plan_id", F.col("rule").isin(*FIRED).alias("flagged"))
-         .join(truth.select("subscriber_id", "plan_id", F.col("plan_mismatch").cast("boolean").alias("planted")),
+         .join(truth.select("subscriber_id", "plan_id", F.coalesce(F.col("plan_mismatch").cast("boolean"), F.lit(False)).alias("planted")),
                "subscriber_id")
          .where(F.col("current_plan_id") == F.col("plan_id")))
     r = j.agg(F.count_if(F.col("flagged") & F.col("planted")).alias("tp"),
