@@ -108,9 +108,10 @@ def main(ctx: JobContext) -> None:
             got = ctx.write("meta.quarantine", q, where=f"stage = 'silver' AND ({' OR '.join(q_preds)})")
             if got != expected_q:
                 raise LifecircleError(f"meta.quarantine commit wrote {got} rows, expected {expected_q}")
-        if recon:
+        if recon:  # the batch id is the period: a rerun replaces its rows instead of adding a second set
             ctx.write("meta.reconciliation", ctx.spark.createDataFrame(
-                [tuple(r[f.name] for f in RECONCILIATION.fields) for r in recon], RECONCILIATION), mode="append")
+                [tuple(r[f.name] for f in RECONCILIATION.fields) for r in recon], RECONCILIATION),
+                merge_keys=["batch_id", "stage", "feed", "source_file"])
     finally:
         for df in persisted:
             df.unpersist()

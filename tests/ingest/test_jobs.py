@@ -68,8 +68,11 @@ def test_ingest_exactly_once_then_silver_private_and_idempotent(spark, tmp_cfg):
     dup = _rows(spark, tmp_cfg, "meta.quarantine", drop=("quarantined_at", "batch_id", "raw_line"))
     assert ("voice_cdr", CDR_FILE, 4, "duplicate_record", f"repeat of {CDR_FILE}:3", "silver", DAY) in dup
     silver_before = {t: _rows(spark, tmp_cfg, t) for t in ("silver.voice_cdr", "silver.terminal", "silver.cells")}
+    recon_before = _rows(spark, tmp_cfg, "meta.reconciliation", drop=("recorded_at",))
+    assert ("silver", "voice_cdr", CDR_FILE, DAY, 4, 3, 1, "yes") in [r[1:] for r in recon_before]
     assert run_script("silver", ["--month", "2026-10"], spark=spark, cfg=tmp_cfg) == 0
     assert {t: _rows(spark, tmp_cfg, t) for t in silver_before} == silver_before
+    assert _rows(spark, tmp_cfg, "meta.reconciliation", drop=("recorded_at",)) == recon_before  # not appended twice
     clear = {"13800000001", "13000000009", "02112345678", "13900000002", GOOD_IMEI, BAD_IMEI}
     for table, rows in silver_before.items():
         text = repr(rows)
