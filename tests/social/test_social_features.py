@@ -139,3 +139,23 @@ def test_leaders_pick_reach_and_early_adoption(spark):
     # (2 of 3 peers); b1's community is too small
     assert _rows(got, "subscriber_id", ["community_id", "leader_rank", "reach_score", "adoption_score"]) == {
         "a4": ("a1", 1, 1.0, 0.6667)}
+
+
+def test_truth_comparison_counts_only_leaders_still_subscribed(spark):
+    from lifecircle.social.report import compare_with_truth
+
+    month = "2026-10"
+    feats = spark.createDataFrame(
+        [("a1", "A", 0.0), ("a2", "A", 0.5), ("a3", "A", 0.0), ("b1", "B", 0.0), ("b2", "B", 0.0), ("c1", "B", 0.0)],
+        "subscriber_id string, community_id string, contagion_share_3m double").withColumn("month", F.lit(month))
+    leaders = spark.createDataFrame([(month, "a1")], "month string, subscriber_id string")
+    truth = spark.createDataFrame([
+        ("a1", "1", True, None, None), ("a2", "1", False, "2026-11", "contagion"), ("a3", "1", False, None, None),
+        ("b1", "2", True, None, None),           # a planted leader we missed
+        ("b2", "2", True, "2026-09", "complaints"),  # churned before the month: nothing left to find
+        ("c1", "2", False, None, None),
+    ], "subscriber_id string, true_community string, is_leader boolean, churn_month string, churn_cause string")
+    got = compare_with_truth(feats, leaders, truth, month)
+    assert (got["planted_leaders"], got["leader_recall"]) == (2, 0.5)
+    assert got["nmi"] == pytest.approx(1.0) and got["ari"] == pytest.approx(1.0)
+    assert (got["contagion_share_planted"], got["contagion_share_rest"]) == (0.5, 0.0)

@@ -51,13 +51,17 @@ def truth_ids(truth_subscribers: DataFrame, key: bytes) -> DataFrame:
 
 def compare_with_truth(features: DataFrame, leaders: DataFrame, truth: DataFrame, month: str) -> dict[str, float]:
     """gold.social_features + gold.leaders of `month` + truth_ids(...) → nmi, ari (subscribers in both), leader
-    recall (planted leaders found among gold.leaders), contagion_share_3m of planted contagion churners vs the rest."""
+    recall (planted leaders still subscribed, found among gold.leaders), contagion_share_3m of planted contagion
+    churners vs the rest."""
     f = features.where(F.col("month") == month).select("subscriber_id", "community_id", "contagion_share_3m")
     joined = f.join(truth, "subscriber_id")
     table = joined.where(F.col("community_id").isNotNull()).groupBy("community_id", "true_community").count().collect()  # ok: contingency table: communities x planted communities
     scores = partition_scores((r[0], r[1], r[2]) for r in table)
     found = leaders.where(F.col("month") == month).select("subscriber_id", F.lit(True).alias("_found"))
-    lead = truth.where("is_leader").join(f.select("subscriber_id"), "subscriber_id").join(found, "subscriber_id", "left")
+    # planted leaders still subscribed at the month's end (a leader who churned has no ties left to find)
+    staying = F.col("churn_month").isNull() | (F.col("churn_month") > month)
+    lead = (truth.where(F.col("is_leader") & staying).join(f.select("subscriber_id"), "subscriber_id")
+            .join(found, "subscriber_id", "left"))
     lr = lead.agg(F.count("*").alias("n"), F.count("_found").alias("hit")).first()
     contagion = joined.withColumn(
         "_planted", F.coalesce((F.col("churn_cause") == "contagion") & (F.col("churn_month") > month), F.lit(False))
