@@ -13,6 +13,7 @@ from lifecircle.generate.population import (
     OFF_DAY_SHARE,
     PRODUCTS,
     data_hour_probability,
+    expected_monthly_mb,
     literal_map,
     luhn_digit,
     month_calendar,
@@ -345,7 +346,7 @@ def billing(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
     decline = F.when((F.col("churn_cause") == "bill_decline") & F.col("k_rel").between(0, 2), F.pow(F.lit(0.7), 3 - F.col("k_rel"))).otherwise(1.0)
     noise = F.exp(0.15 * normal(s, "billnoise", "id", "m")) * decline
     minutes = 30 * spec.calls_per_day * F.col("voice_f") * 0.9 * noise * 3
-    mb = 3000.0 * F.col("data_f") * noise
+    mb = expected_monthly_mb(F.col("data_f")) * noise  # the volume the usage feed draws, as the plan was fitted
     smsn = 30 * spec.sms_per_day * F.col("sms_f") * noise
     vas_fee_map = literal_map(list(PRODUCTS), [p[3] for p in VAS_PRODUCTS])
     vas = F.aggregate(F.transform(F.col("holdings"), lambda p: F.element_at(vas_fee_map, p).cast("double")), F.lit(0.0), lambda a, x: a + x)
