@@ -9,6 +9,8 @@ from lifecircle.core.delta_io import table_exists
 from lifecircle.registry import all_jobs, table
 
 pytestmark = pytest.mark.slow
+# the uplift model is fitted only when the control group has enough responders (not on ~300 subscribers)
+WRITTEN_ONLY_WITH_ENOUGH_DATA = {"gold.campaign_uplift"}
 
 
 def test_every_job_ran_and_wrote_its_tables(spark, tiny_pipeline):
@@ -18,6 +20,8 @@ def test_every_job_ran_and_wrote_its_tables(spark, tiny_pipeline):
         if spec.name not in ran:
             continue
         for out in spec.outputs:
+            if out in WRITTEN_ONLY_WITH_ENOUGH_DATA:
+                continue
             assert table_exists(spark, table(out).path(tiny_pipeline.cfg)), f"{spec.name} did not write {out}"
 
 
