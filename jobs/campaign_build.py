@@ -90,7 +90,7 @@ def main(ctx: JobContext) -> None:
     ctx.write("gold.campaign_targets", targets, where={"campaign_id": campaign.id})
     ctx.write("gold.campaign_exclusions", exclusions, where={"campaign_id": campaign.id})
     sizes = {r["group"]: r["n"] for r in ctx.read("gold.campaign_targets")
-             .where(F.col("campaign_id") == campaign.id).groupBy("group").agg(F.count("*").alias("n")).collect()}
+             .where(F.col("campaign_id") == campaign.id).groupBy("group").agg(F.count("*").alias("n")).collect()}  # ok: one row per group
     ctx.log.info("campaign %s: %d kept after policy (limit %d); groups %s", campaign.id, n_kept, limit, sizes)
     flagged.unpersist()
     grouped.unpersist()

@@ -45,7 +45,7 @@ def main(ctx: JobContext) -> None:
     records = evaluate_campaign(outcomes, campaign)
     ctx.write("gold.campaign_evaluation", ctx.spark.createDataFrame(as_rows(records), EVAL_SCHEMA),
               where={"campaign_id": campaign.id})
-    channels = [r.asDict() for r in channel_statistics(history).collect()]  # one row per channel
+    channels = [r.asDict() for r in channel_statistics(history).collect()]  # ok: one row per channel
     n_targets = outcomes.count()
     listed = outcomes.where("channel IS NOT NULL")
     hit = listed.agg(F.avg("contacted")).first()[0]
@@ -76,7 +76,7 @@ def _uplift(ctx: JobContext, campaign, outcomes, month: str) -> dict:
         scores.where(F.col("month") == month).select("subscriber_id", "decile", *feats), "subscriber_id", "left")
     feats = ["decile", *feats]
     data = data.withColumn("decile", F.col("decile").cast("double"))
-    per_arm = {r["group"]: r["r"] for r in data.groupBy("group").agg(F.sum("responded").alias("r")).collect()}
+    per_arm = {r["group"]: r["r"] for r in data.groupBy("group").agg(F.sum("responded").alias("r")).collect()}  # ok: one row per arm
     if any(per_arm.get(a, 0) < 30 for a in campaign.groups):
         ctx.log.info("uplift model skipped: fewer than 30 responders in an arm (%s)", per_arm)
         return {}

@@ -31,7 +31,7 @@ def main(ctx: JobContext) -> None:
     n_bad = ctx.write("meta.campaign_feedback_quarantine", bad, where={"campaign_id": campaign.id})
     ctx.reject(n_bad)
     for r in reconciliation(targets, ctx.read("gold.contact_history").where(F.col("campaign_id") == campaign.id)
-                            ).collect():
+                            ).collect():  # ok: a few reconciliation rows per campaign
         ctx.log.info("reconciliation %s", r.asDict())
 
 

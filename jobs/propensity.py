@@ -62,7 +62,7 @@ def main(ctx: JobContext) -> None:
     holders = holder_counts(pano.where(F.col("month").isin(months)), assoc["holdings"])
     stages = lifecycle_stages(holders, products, month, int(sec.get("intro_months", 3)),
                               float(sec.get("growth_rate", 0.2)), lookback, sec.get("stage_overrides") or {})
-    stage_rows = {r.product_id: r for r in stages.collect()}
+    stage_rows = {r.product_id: r for r in stages.collect()}  # ok: one row per product
     rules = ctx.read_optional("gold.association_rules")
     rules = rules.where(F.col("month") == month).cache() if rules is not None else None
     features = list(sec["features"])

@@ -21,8 +21,8 @@ def main(ctx: JobContext) -> None:
     wanted, valid_month = month_plan(ctx.month, gap, int(section.get("train_months", 3)))
     panorama = ctx.read("gold.panorama")
     subscriber = ctx.read("silver.subscriber")
-    pano_months = {r["month"] for r in panorama.select("month").distinct().collect()}
-    sub_months = {r["month"] for r in subscriber.select("month").distinct().collect()}
+    pano_months = {r["month"] for r in panorama.select("month").distinct().collect()}  # ok: distinct months
+    sub_months = {r["month"] for r in subscriber.select("month").distinct().collect()}  # ok: distinct months
     if valid_month not in pano_months or label_month(valid_month, gap) not in sub_months:
         raise InputError(f"train_churn --month {ctx.month}: out-of-time validation needs gold.panorama "
                          f"{valid_month} and silver.subscriber {label_month(valid_month, gap)}")

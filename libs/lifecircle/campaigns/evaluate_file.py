@@ -83,7 +83,7 @@ def evaluate_file(spark: SparkSession, path: str, group: str, control: str, outc
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise InputError(f"{path}: column(s) {', '.join(missing)} not found (columns: {', '.join(df.columns)})")
-    rows = [r.asDict() for r in aggregate_groups(df, group, outcomes, path).collect()]  # one row per group
+    rows = [r.asDict() for r in aggregate_groups(df, group, outcomes, path).collect()]  # ok: one row per group
     body = evaluate_groups(rows, outcomes, control, path, confidence)
     summary: dict = {
         "input": str(path), "group_column": group, "control": control, "outcomes": list(outcomes),

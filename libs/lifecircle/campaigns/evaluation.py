@@ -57,7 +57,7 @@ def evaluate_campaign(outcomes: DataFrame, campaign: Campaign, confidence: float
     """Per strategy group vs control and per outcome column present: the comparison, execution counts,
     channel and offer costs, incremental responses and value, and ROI ((value - cost) / cost)."""
     cols = [c for c in ("responded", "churned_3m", "revenue_3m") if c in outcomes.columns]
-    rows = [r.asDict() for r in aggregate_groups(outcomes, "group", cols).collect()]  # one row per group
+    rows = [r.asDict() for r in aggregate_groups(outcomes, "group", cols).collect()]  # ok: one row per group
     comparisons = evaluate_groups(rows, cols, CONTROL, f"campaign {campaign.id}", confidence)["results"]
     execution = {r["group"]: r.asDict() for r in outcomes.groupBy("group").agg(
         F.sum("contacted").alias("contacted"), F.sum("reached").alias("reached"),
