@@ -385,6 +385,9 @@ def terminal(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
         F.col("msisdn"), F.concat(body, luhn_digit(body)).alias("imei"), first.alias("first_seen"), _date_of(spec, last_d).alias("last_seen"))
 
 
+NEW_ORDER_RATE = 0.15  # monthly take-up = rate x planted propensity (about 4% of subscribers order something a month)
+
+
 def vas_orders(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
     """Orders of the starting holdings in the first month, later orders/unsubscribes, bundle expiry (bulk cancel)."""
     s = spec.seed
@@ -392,9 +395,15 @@ def vas_orders(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
     sm = sm.where(last_day > 0)
     free = [p for p in PRODUCTS if p not in ("VAS01", "VAS02", "VAS03", "VAS05", "VAS08")]
     initial = F.when(F.col("m") == 0, F.transform(F.col("holdings"), lambda p: F.struct(p.alias("product"), F.lit("order").alias("event"), F.lit("").alias("ck"))))
-    newp = pick(free, below(s, "newp", len(free), "id", "m"))
-    new_order = F.when((F.col("m") > 0) & (uniform(s, "neworder", "id", "m") < 0.05),
-                       F.array(F.struct(newp.alias("product"), F.when(uniform(s, "trial", "id", "m") < 0.3, F.lit("trial")).otherwise(F.lit("order")).alias("event"), F.lit("").alias("ck"))))
+    # Later take-up follows the planted propensity drivers (truth.propensities): each month a non-holder
+    # orders product p with probability NEW_ORDER_RATE x p_<p>, so a propensity model has signal to find.
+    takes = [F.when((F.col("m") > 0) & ~F.array_contains(F.col("holdings"), p)
+                    & (uniform(s, f"neworder:{p}", "id", "m") < NEW_ORDER_RATE * F.col(f"p_{p}")),
+                    F.struct(F.lit(p).alias("product"),
+                             F.when(uniform(s, f"trial:{p}", "id", "m") < 0.3, F.lit("trial")).otherwise(F.lit("order")).alias("event"),
+                             F.lit("").alias("ck")))
+             for p in free]
+    new_order = F.filter(F.array(*takes), lambda e: e.isNotNull())
     held_free = F.filter(F.col("holdings"), lambda p: p.isin(*[x for x in free if x != "VAS07"]))
     unsub = F.when((F.col("m") > 0) & (F.size(held_free) > 0) & (uniform(s, "unsub", "id", "m") < 0.03),
                    F.array(F.struct(F.try_element_at(held_free, F.lit(1)).alias("product"), F.lit("unsubscribe").alias("event"), F.lit("active").alias("ck"))))
