@@ -9,7 +9,9 @@ from pyspark.sql import functions as F
 
 from lifecircle.feeds import COMPETITOR_A_PREFIXES, COMPETITOR_B_PREFIXES
 from lifecircle.generate.population import (
+    CALL_TYPES,
     DATA_BYTES_PER_HOUR,
+    GROUP_CALL_TYPES,
     OFF_DAY_SHARE,
     PRODUCTS,
     data_hour_probability,
@@ -163,6 +165,14 @@ def _peer_info(subs: DataFrame) -> DataFrame:
                        F.col("home_cell").alias("c_home"), F.col("work_cell").alias("c_work"))
 
 
+def _call_type(u: Column) -> Column:
+    """Local / long distance / roaming by the caller's planted behaviour group (population.GROUP_CALL_TYPES)."""
+    expr = weighted(CALL_TYPES, GROUP_CALL_TYPES["civil_servant"], u)
+    for name, weights in GROUP_CALL_TYPES.items():
+        expr = F.when(F.col("behaviour_group") == name, weighted(CALL_TYPES, weights, u)).otherwise(expr)
+    return expr
+
+
 def voice_cdr(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
     """MO calls per sub-day (diurnal hours, Pareto durations, community-heavy contacts), the MT mirror of on-net
     calls for the callee, and MT calls from off-net numbers."""
@@ -177,8 +187,7 @@ def voice_cdr(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
     calls = calls.select(
         "*", hour.alias("hour"), (hour * 3600 + below(s, "sec", 3600, *keys)).alias("t"),
         F.least(F.floor(15.0 / F.pow(F.greatest(uniform(s, "dur", *keys), F.lit(1e-9)), 1 / 1.4)), F.lit(7200)).cast("int").alias("dur"),
-        weighted(("local", "long_distance", "ip_long_distance", "roaming_province", "roaming_national", "roaming_international"),
-                 (85, 8, 2, 3, 1.5, 0.5), uniform(s, "ctype", *keys)).alias("call_type"),
+        _call_type(uniform(s, "ctype", *keys)).alias("call_type"),
         *_contact(spec, "call", keys))
     # off-net incoming calls only come from off-net parties
     calls = calls.where(F.col("mo") | F.col("contact").isNull())

@@ -98,6 +98,26 @@ def imei_of(seed: int, tac_idx: Column, serial: Column) -> Column:
     return F.concat(body, luhn_digit(body))
 
 
+# Planted behaviour groups differ in usage (truth.subscribers.behaviour_group): multipliers of the voice, data
+# and SMS factors, and call-type weights (local, long distance, IP long distance, roaming in province,
+# national, international) -- students data/SMS-heavy and local, white-collar callers who travel, workers
+# (often migrants) calling long distance, the retired using little.
+GROUP_USAGE: dict[str, tuple[float, float, float]] = {
+    "student": (0.5, 1.8, 2.5),
+    "white_collar": (1.8, 1.2, 0.8),
+    "worker": (1.0, 0.45, 0.6),
+    "civil_servant": (1.4, 0.7, 1.8),
+    "none": (0.6, 0.12, 0.3),
+}
+GROUP_CALL_TYPES: dict[str, tuple[float, ...]] = {
+    "student": (90, 6, 1, 2, 0.8, 0.2),
+    "white_collar": (70, 11, 3, 8, 6.5, 1.5),
+    "worker": (68, 25, 4, 2, 1, 0),
+    "civil_servant": (85, 8, 2, 3, 1.5, 0.5),
+    "none": (93, 5, 1, 0.7, 0.3, 0),
+}
+CALL_TYPES = ("local", "long_distance", "ip_long_distance", "roaming_province", "roaming_national", "roaming_international")
+
 DATA_BYTES_PER_HOUR = 70e6  # median downlink of an active data hour per unit of data_f (log-normal, sigma 0.8)
 OFF_DAY_SHARE = 0.04        # days without any activity (activity.py `off`)
 
@@ -170,12 +190,20 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
         .withColumn("is_film", uniform(s, "film", sid) < 0.12)
         .withColumn("cinema_cell", F.when(F.col("is_film"), pick_cell(cells, "cinema", s, "cinema", sid)))
     )
-    # usage levels: log-normal factors; leaders call more and more widely
+    # usage levels: log-normal factors around each behaviour group's profile (what a behaviour segmentation
+    # should find again); leaders call more and more widely
     young = F.col("age") < 30
+
+    def by_group(i: int) -> Column:
+        expr = F.lit(1.0)
+        for name, profile in GROUP_USAGE.items():
+            expr = F.when(g == name, F.lit(float(profile[i]))).otherwise(expr)
+        return expr
+
     df = (
-        df.withColumn("voice_f", F.exp(0.6 * normal(s, "voice", sid)) * F.when(F.col("is_leader"), 1.8).otherwise(1.0))
-        .withColumn("data_f", F.exp(0.7 * normal(s, "data", sid) + F.when(young, 0.4).otherwise(0.0)))
-        .withColumn("sms_f", F.exp(0.5 * normal(s, "sms", sid)))
+        df.withColumn("voice_f", by_group(0) * F.exp(0.45 * normal(s, "voice", sid)) * F.when(F.col("is_leader"), 1.8).otherwise(1.0))
+        .withColumn("data_f", by_group(1) * F.exp(0.5 * normal(s, "data", sid) + F.when(young, 0.2).otherwise(0.0)))
+        .withColumn("sms_f", by_group(2) * F.exp(0.4 * normal(s, "sms", sid)))
     )
     # churn: who, which month, why (contagion resolved after the primary churners are known)
     causes = list(CHURN_CAUSES)
