@@ -26,7 +26,7 @@ from lifecircle.value.propensity import (
     recent_refusals,
     take_up,
 )
-from lifecircle.value.segments import select_vars
+from lifecircle.value.segments import resolvable, select_vars
 
 
 @job("propensity", description=__doc__, needs="month")
@@ -41,9 +41,15 @@ def main(ctx: JobContext) -> None:
     segments = ctx.read_optional("gold.segments")
     seg_col = sec.get("segment_column", "strategic_segment")
 
+    optional = sec.get("optional_features") or {}
+    feature_exprs = {**sec["features"], **resolvable(pano, optional)}
+    if len(feature_exprs) < len(sec["features"]) + len(optional):
+        ctx.log.info("propensity: optional features absent from the panorama: %s",
+                 sorted(set(optional) - set(feature_exprs)))
+
     def frame(m: str) -> DataFrame:
         p = pano.where(F.col("month") == m)
-        f = select_vars(p, sec["features"], sid).join(
+        f = select_vars(p, feature_exprs, sid).join(
             panorama_baskets(p, assoc["holdings"], assoc.get("plan", "plan_id"), sid), "subscriber_id")
         f = f.withColumn("holdings", F.transform("items", lambda x: F.regexp_replace(x, "^vas:", "")))
         if segments is not None:
@@ -65,7 +71,7 @@ def main(ctx: JobContext) -> None:
     stage_rows = {r.product_id: r for r in stages.collect()}  # ok: one row per product
     rules = ctx.read_optional("gold.association_rules")
     rules = rules.where(F.col("month") == month).cache() if rules is not None else None
-    features = list(sec["features"])
+    features = list(feature_exprs)
 
     scored, summary = [], []
     with start_run(ctx.cfg, "propensity", month):

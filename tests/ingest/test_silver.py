@@ -26,18 +26,18 @@ def test_subscriber_and_cdr_conform_to_the_silver_contract(spark, cfg):
     key = pii_key()
     params = cfg.section("ingest")
     subs = _bronze(spark, "subscriber_profile", [
-        (("13800000001", "202610", "张三", "110101200301011234", "县A", "动感地带", "M", "20030101", None,
+        (("13800000001", "202610", "张三", "110101200301011234", "县A", "动感地带", "M", "20030101", "学生",
           "20240415", "store", "P1", "0", "1", "G1", "suspended", "8", None, "prepaid"), "2026-10"),
-        (("13800000002", "202610", "李四", None, "县A", "全球通", "F", None, None,
+        (("13800000002", "202610", "李四", None, "县A", "全球通", "F", None, " ",
           "20100101", None, None, "1", "0", None, "normal", "0", None, "postpaid"), "2026-10"),
     ])
     got = conform("subscriber_profile", subs, key, params)
     assert [(f.name, f.dataType) for f in got.schema.fields] == [(f.name, f.dataType) for f in SUBSCRIBER.fields]
     rows = sorted(got.select("subscriber_id", "age_band", "tenure_months", "is_vip", "is_group_member",
-                             "churned", "join_date").collect())
-    expected = sorted([
-        (pseudonymise_py("13800000001", key), "18-23", 30, False, True, True, dt.date(2024, 4, 15)),
-        (pseudonymise_py("13800000002", key), None, 201, True, False, False, dt.date(2010, 1, 1)),
+                             "churned", "join_date", "occupation").collect())
+    expected = sorted([  # the CRM's 学生 becomes the code life circles infer; a blank occupation is null
+        (pseudonymise_py("13800000001", key), "18-23", 30, False, True, True, dt.date(2024, 4, 15), "student"),
+        (pseudonymise_py("13800000002", key), None, 201, True, False, False, dt.date(2010, 1, 1), None),
     ])
     assert [tuple(r) for r in rows] == expected
 

@@ -6,7 +6,14 @@ import pytest
 from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError
-from lifecircle.value.segments import adjusted_rand_index, segment_name, segment_population, stable_ids
+from lifecircle.value.segments import (
+    adjusted_rand_index,
+    resolvable,
+    segment_name,
+    segment_population,
+    select_vars,
+    stable_ids,
+)
 
 SECTION = {
     "behaviour": {"voice": "voice_minutes", "sms": "sms_count", "data": "data_mb"},
@@ -87,3 +94,13 @@ def test_bad_variables_refused(spark):
     df = population(spark, 0.0)
     with pytest.raises(InputError, match="does not resolve"):
         segment_population(df, dict(SECTION, behaviour={"voice": "no_such_column"}))
+
+
+def test_optional_variables_only_where_their_columns_exist(spark):
+    """Life-circle (lc_*) variables are used once life circles have run; a panorama without them keeps the rest."""
+    pano = spark.createDataFrame([("a", 2.0, True), ("b", None, None)], "subscriber_id string, x double, lc_is_parent boolean")
+    optional = {"parent": "CAST(coalesce(lc_is_parent, false) AS DOUBLE)", "music": "CAST(lc_likes_music AS DOUBLE)"}
+    assert resolvable(pano, optional) == {"parent": optional["parent"]}
+    assert resolvable(pano.drop("lc_is_parent"), optional) == {}
+    got = select_vars(pano, {"x": "x", **resolvable(pano, optional)})
+    assert sorted(tuple(r) for r in got.collect()) == [("a", 2.0, 1.0), ("b", 0.0, 0.0)]

@@ -93,10 +93,20 @@ def _typed(feed: str, name: str) -> Column:
     return F.col(name)
 
 
+def occupation_code(raw: Column, codes: Mapping[str, str]) -> Column:
+    """The CRM's occupation text (e.g. 学生) → the code the life-circle gap fill also writes (student); text
+    without a configured code is kept as delivered, blank is null."""
+    text = F.nullif(F.trim(raw), F.lit(""))
+    if not codes:
+        return text
+    mapping = F.create_map(*[F.lit(x) for kv in codes.items() for x in kv])
+    return F.coalesce(F.try_element_at(mapping, text), text)
+
+
 def conform(feed: str, kept: DataFrame, key: bytes, params: Mapping[str, Any]) -> DataFrame:
     """Kept bronze rows of `feed` → rows of its silver table, columns and types exactly per its schema.
 
-    `params` is the `ingest` config section (age_bands, churn_suspend_days).
+    `params` is the `ingest` config section (age_bands, occupation_codes, churn_suspend_days).
     """
     schema: StructType = SILVER[SILVER_OF[feed]][0]
     pid = lambda c: pseudonymise(F.col(c), key)  # noqa: E731
@@ -112,6 +122,7 @@ def conform(feed: str, kept: DataFrame, key: bytes, params: Mapping[str, Any]) -
         suspend = F.col("suspend_days").try_cast("int")
         derived.update({
             "age_band": age_band(age, params.get("age_bands") or []),
+            "occupation": occupation_code(F.col("occupation"), params.get("occupation_codes") or {}),
             "tenure_months": F.floor(F.months_between(month_end, _date("join_date"))).cast("int"),
             "churned": (F.col("status") == "closed")
             | (F.coalesce(suspend, F.lit(0)) >= int(params.get("churn_suspend_days", 7))),

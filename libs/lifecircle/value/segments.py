@@ -63,6 +63,19 @@ def select_vars(panorama: DataFrame, exprs: Mapping[str, str], subscriber_id: st
     return df.fillna(0.0, subset=list(exprs))
 
 
+def resolvable(panorama: DataFrame, exprs: Mapping[str, str]) -> dict[str, str]:
+    """The {name: SQL expression} entries whose columns exist on this panorama: optional variables over the
+    left-joined life-circle (`lc_*`) and social (`sn_*`) columns, which exist only once those jobs have run."""
+    out: dict[str, str] = {}
+    for name, expr in exprs.items():
+        try:
+            panorama.select(F.expr(expr)).schema  # noqa: B018  (analysis only, no Spark job)
+        except Exception:  # AnalysisException: a column of an optional family is absent
+            continue
+        out[name] = expr
+    return out
+
+
 @dataclass
 class ClusterFit:
     """One clustering: the fitted pipeline (assembler → scaler → k-means), k, silhouettes by k, assignments."""
