@@ -119,6 +119,7 @@ GROUP_CALL_TYPES: dict[str, tuple[float, ...]] = {
 CALL_TYPES = ("local", "long_distance", "ip_long_distance", "roaming_province", "roaming_national", "roaming_international")
 
 DATA_BYTES_PER_HOUR = 70e6  # median downlink of an active data hour per unit of data_f (log-normal, sigma 0.8)
+CAMPUS_DATA_MB = [t[6] for t in TARIFFS if t[0] == "PLCAMPUS"][0]
 OFF_DAY_SHARE = 0.04        # days without any activity (activity.py `off`)
 
 
@@ -238,7 +239,7 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
         .withColumn("moved_home_cell", F.when(moved, F.element_at(
             literal_list(res), (F.pmod(F.col("home_idx") + len(res) // 2, F.lit(len(res))) + 1).cast("int"))))
     )
-    # plan: the ladder plan fitting the data need (students: campus plan); mismatched plans are far off
+    # plan: the ladder plan fitting the data need (students: the campus plan when it fits); mismatched plans are far off
     expected_mb = expected_monthly_mb(F.col("data_f"))
     fit = F.lit(len(LADDER) - 1)
     for i in reversed(range(len(LADDER))):
@@ -249,7 +250,8 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
     df = (
         df.withColumn("plan_mismatch", mismatch)
         .withColumn("ladder_idx", ladder_idx.cast("int"))
-        .withColumn("plan_id", F.when((g == "student") & ~mismatch & (cause.isNull() | (cause != "bill_decline")),
+        .withColumn("plan_id", F.when((g == "student") & ~mismatch & (cause.isNull() | (cause != "bill_decline"))
+                                      & (expected_mb <= CAMPUS_DATA_MB * 1.1),
                                       F.lit("PLCAMPUS")).otherwise(pick(LADDER, F.col("ladder_idx"))))
     )
     # handset: TAC by popularity (older people older phones), a change in some month for 15%
