@@ -170,11 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     # retention plan (issue 9)
     plan = gold("gold.retention_plan", plan_month)
     if plan is not None and later:
-        from lifecircle.retention.evaluation import offer_agreement, quadrant_a_lift
+        from lifecircle.retention.evaluation import offer_agreement, offer_agreement_by_cause, quadrant_a_lift
 
         horizon = len(later)
         report["retention"] = {"quadrant_a": quadrant_a_lift(plan, truth, plan_month, horizon),
-                               "offers": offer_agreement(plan, truth, plan_month, horizon)}
+                               "offers": offer_agreement(plan, truth, plan_month, horizon),
+                               "offers_by_cause": offer_agreement_by_cause(plan, truth, plan_month, horizon)}
 
     # campaigns (issue 10): evaluated uplift per strategy vs the planted effect on the same targets
     reports_dir = Path(resolve(cfg.get("paths.reports")))
@@ -237,7 +238,10 @@ def to_markdown(r: dict[str, Any]) -> str:
                 f"- quadrant A share of future high-value churners {_num(q['a_share'])} vs random "
                 f"{_num(q['random_share'])}: ratio {_num(q['lift'])} ({int(q['a_subscribers'])} in A)",
                 f"- matched offer answers the planted cause: {_num(o['agreement'])} of "
-                f"{int(o['known_cause_churners'])} (plan mismatch: {_num(o['plan_mismatch_agreement'])})", ""]
+                f"{int(o['known_cause_churners'])} (plan mismatch: {_num(o['plan_mismatch_agreement'])})"]
+        for cause, c in sorted(r["retention"].get("offers_by_cause", {}).items()):
+            out.append(f"  - {cause}: {_num(c['agreement'])} of {c['n']}; offers given {json.dumps(c['offer_kinds'])}")
+        out.append("")
     for name, e in r.get("campaigns", {}).items():
         out += [f"## Campaign {name}: evaluated response uplift vs planted effect", "",
                 "| strategy | targets | evaluated | 95% CI | planted | covered |", "|---|---:|---:|---|---:|---|"]

@@ -178,7 +178,7 @@ def test_card_command(spark, tmp_path, capsys):
 
 
 def test_truth_checks(spark, plan):
-    from lifecircle.retention.evaluation import offer_agreement, quadrant_a_lift
+    from lifecircle.retention.evaluation import offer_agreement, offer_agreement_by_cause, quadrant_a_lift
 
     truth = spark.createDataFrame([("s1", "2026-11", "plan_mismatch"), ("s2", "2026-12", "bundle_expiry"),
                                    ("s3", None, None), ("s4", "2027-06", "plan_mismatch")],
@@ -188,3 +188,6 @@ def test_truth_checks(spark, plan):
     # s1 plan_mismatch -> plan_migration (agrees); s2 bundle_expiry -> service_care (disagrees); s4 beyond horizon
     assert offer_agreement(plan, truth, M) == {"known_cause_churners": 2.0, "agreement": 0.5,
                                                "plan_mismatch_agreement": 1.0}
+    assert offer_agreement_by_cause(plan, truth, M) == {
+        "plan_mismatch": {"n": 1, "agreement": 1.0, "offer_kinds": {"plan_migration": 1}},
+        "bundle_expiry": {"n": 1, "agreement": 0.0, "offer_kinds": {"service_care": 1}}}

@@ -55,3 +55,19 @@ def offer_agreement(plan: DataFrame, truth: DataFrame, month: str, horizon: int 
                F.avg(F.when(F.col("churn_cause") == "plan_mismatch", ok)).alias("pm")).first()
     return {"known_cause_churners": float(r["n"] or 0), "agreement": float(r["agree"] or 0.0),
             "plan_mismatch_agreement": float(r["pm"] or 0.0)}
+
+
+def offer_agreement_by_cause(plan: DataFrame, truth: DataFrame, month: str, horizon: int = 3) -> dict[str, dict]:
+    """offer_agreement per planted cause, with the offer kinds those churners got (what to fix when it is low)."""
+    df = _labelled(plan, truth, month, horizon).where(
+        F.col("future_churner") & F.col("churn_cause").isin(*EXPECTED_KINDS))
+    expected = F.create_map(*[x for c, kinds in EXPECTED_KINDS.items()
+                              for x in (F.lit(c), F.array(*[F.lit(k) for k in kinds]))])
+    ok = F.coalesce(F.array_contains(expected[F.col("churn_cause")], F.col("offer_kind")), F.lit(False)).cast("double")
+    kinds = df.groupBy("churn_cause", F.coalesce("offer_kind", F.lit("none")).alias("kind")).count()
+    got: dict[str, dict] = {}
+    for r in df.groupBy("churn_cause").agg(F.count(F.lit(1)).alias("n"), F.avg(ok).alias("agree")).collect():  # ok: causes
+        got[r["churn_cause"]] = {"n": int(r["n"]), "agreement": float(r["agree"] or 0.0), "offer_kinds": {}}
+    for r in kinds.collect():  # ok: causes x offer kinds
+        got[r["churn_cause"]]["offer_kinds"][r["kind"]] = int(r["count"])
+    return got
