@@ -124,9 +124,11 @@ def test_partition_scores_match_known_values():
 
 def test_leaders_pick_reach_and_early_adoption(spark):
     feats = spark.createDataFrame(
-        [(i, "a1", 4, pr, d) for i, pr, d in [("a1", 1.0, 3), ("a2", 0.9, 3), ("a3", 0.8, 3), ("a4", 1.3, 4)]]
-        + [("b1", "b1", 3, 1.0, 2)],
-        "subscriber_id string, community_id string, community_size long, pagerank double, degree long")
+        [(i, "a1", 4, pr, d, w) for i, pr, d, w in [("a1", 1.0, 3, 9.0), ("a2", 0.9, 3, 8.0), ("a3", 0.8, 3, 7.0),
+                                                    ("a4", 1.3, 4, 20.0)]]
+        + [("b1", "b1", 3, 1.0, 2, 5.0)],
+        "subscriber_id string, community_id string, community_size long, pagerank double, degree long, "
+        "weighted_degree double")
     vas = spark.createDataFrame([
         ("a4", "P1", "order", "2026-09-01 10:00:00"), ("a1", "P1", "order", "2026-10-01 10:00:00"),
         ("a2", "P1", "order", "2026-10-02 10:00:00"), ("a3", "P1", "unsubscribe", "2026-08-01 10:00:00"),
@@ -139,6 +141,18 @@ def test_leaders_pick_reach_and_early_adoption(spark):
     # (2 of 3 peers); b1's community is too small
     assert _rows(got, "subscriber_id", ["community_id", "leader_rank", "reach_score", "adoption_score"]) == {
         "a4": ("a1", 1, 1.0, 0.6667)}
+
+
+def test_leaders_in_a_clique_are_the_ones_carrying_the_traffic(spark):
+    """In a small clique degree and PageRank tie; the member most calls go through is the leader."""
+    feats = spark.createDataFrame(
+        [(i, "f", 5, 1.0, 4, w) for i, w in [("f1", 6.0), ("f2", 31.0), ("f3", 7.0), ("f4", 5.0), ("f5", 6.5)]],
+        "subscriber_id string, community_id string, community_size long, pagerank double, degree long, "
+        "weighted_degree double")
+    vas = spark.createDataFrame([], "subscriber_id string, product_id string, event string, event_time timestamp, "
+                                    "date date")
+    got = S.leaders(feats, vas, M, PARAMS)
+    assert _rows(got, "subscriber_id", ["leader_rank", "reach_score", "adoption_score"]) == {"f2": (1, 0.5, 0.0)}
 
 
 def test_truth_comparison_counts_only_leaders_still_subscribed(spark):

@@ -31,6 +31,7 @@ class GraphParams:
     family_min_home_calls: int = 4
     family_max_size: int = 6
     leader_reach_weight: float = 0.5
+    leader_reach_columns: tuple[str, ...] = ("pagerank", "weighted_degree")
     leader_adoption_weight: float = 0.5
     leader_share: float = 0.2
     leader_max_per_community: int = 3
@@ -48,6 +49,7 @@ def graph_params(section: dict) -> GraphParams:
         lp_iter=int(c.get("max_iter", 5)), lp_weighted=bool(c.get("weighted", True)),
         lp_include_self=bool(c.get("include_self", True)), family_min_home_calls=int(f.get("min_home_calls", 4)),
         family_max_size=int(f.get("max_size", 6)), leader_reach_weight=float(ld.get("reach_weight", 0.5)),
+        leader_reach_columns=tuple(ld.get("reach_columns", ("pagerank", "weighted_degree"))),
         leader_adoption_weight=float(ld.get("adoption_weight", 0.5)), leader_share=float(ld.get("share", 0.2)),
         leader_max_per_community=int(ld.get("max_per_community", 3)),
         leader_min_community_size=int(ld.get("min_community_size", 4)),
@@ -197,7 +199,8 @@ def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame 
 
 
 def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphParams) -> DataFrame:
-    """Subscriber features (subscriber_id, community_id, community_size, pagerank, degree) + silver.vas_orders →
+    """Subscriber features (subscriber_id, community_id, community_size, pagerank, degree and the reach
+    columns) + silver.vas_orders →
     month, community_id, subscriber_id, leader_rank, leader_score, reach_score, adoption_score, products_adopted,
     pagerank, degree, community_size: per community the members combining reach and early product adoption
     (adoption_score = community peers who ordered the same product after them, as a share of the community)."""
@@ -220,7 +223,9 @@ def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphPara
             .alias("_early"), F.count("*").alias("products_adopted"))
     )
     w_comm = Window.partitionBy("community_id")
-    reach = (F.percent_rank().over(w_comm.orderBy("pagerank")) + F.percent_rank().over(w_comm.orderBy("degree"))) / 2
+    # reach: the mean in-community percentile of the configured centralities (PageRank: who the circle's
+    # paths run through; weighted degree: how much of its calling and texting a member carries)
+    reach = sum(F.percent_rank().over(w_comm.orderBy(c)) for c in p.leader_reach_columns) / len(p.leader_reach_columns)
     scored = (
         f.join(adoption, "subscriber_id", "left")
         .withColumn("reach_score", F.round(reach, 4))
