@@ -48,6 +48,19 @@ def test_planted_driver_top_decile_lift(spark):
     assert mean_p == pytest.approx(rate, abs=0.05)
 
 
+def test_association_family_needs_a_rule_leading_to_the_product(spark):
+    """Rules lead to P9 only: P9 is scored by rule confidence; P1, which no rule leads to, by the classifier."""
+    pop = population(spark, 300).withColumn(
+        "items", F.when(F.col("data") >= 0.85, F.array(F.lit("vas:A"))).otherwise(F.array().cast("array<string>")))
+    rules = spark.createDataFrame([(["vas:A"], ["vas:P9"], 0.7)],
+                                  "antecedent array<string>, consequent array<string>, confidence double")
+    p9 = fit_product(pop, pop.drop("label"), "P9", "association", ["data"], PARAMS, rules=rules)
+    assert p9.family == "association" and p9.metrics["top_decile_lift"] >= 3.0
+    assert sorted(r.score for r in p9.scores.select("score").distinct().collect()) == [0.0, 0.7]
+    p1 = fit_product(pop, pop.drop("label"), "P1", "association", ["data"], PARAMS, rules=rules)
+    assert p1.family == "consumption" and p1.metrics["top_decile_lift"] >= 3.0
+
+
 def test_lookalike_family_and_bad_input(spark):
     pop = population(spark, 300).withColumn("segment", F.when(F.col("data") >= 0.85, "heavy").otherwise("light"))
     m = fit_product(pop, pop.drop("label"), "P2", "lookalike", ["data"], PARAMS, segment_col="segment")

@@ -128,6 +128,10 @@ def _lookalike_scores(train: DataFrame, score_sets: Sequence[DataFrame], segment
     return [s.join(F.broadcast(rates), segment_col, "left").fillna(b, subset=["score"]) for s in score_sets]
 
 
+def _has_rule_for(rules: DataFrame, product_id: str, item_prefix: str = "vas:") -> bool:
+    return not rules.filter(F.col("consequent")[0] == F.lit(item_prefix + product_id)).isEmpty()
+
+
 def _association_scores(score_sets: Sequence[DataFrame], rules: DataFrame | None, product_id: str,
                         item_prefix: str = "vas:") -> list[DataFrame]:
     if rules is None:
@@ -149,7 +153,8 @@ def fit_product(train_month: DataFrame, score_month: DataFrame, product_id: str,
     """Candidates at T (features, holdings, items, segment, label) and at M → calibrated month-M scores + metrics.
 
     Families: consumption (logistic regression), lookalike (segment take-up rate), association (rule
-    confidence). A family without enough positives or inputs falls back to the classifier, then the base rate.
+    confidence). A family without enough positives or inputs (association: no rule with the product as its
+    consequent) falls back to the classifier, then the base rate.
     """
     from lifecircle.models.evaluation import add_rank_decile, auc_scores, decile_table
 
@@ -164,8 +169,9 @@ def fit_product(train_month: DataFrame, score_month: DataFrame, product_id: str,
     used = family
     if family == "lookalike" and segment_col not in train_month.columns:
         used = "consumption"
-    if family == "association" and (rules is None or "items" not in train_month.columns):
-        used = "consumption"
+    if family == "association" and (rules is None or "items" not in train_month.columns
+                                    or not _has_rule_for(rules, product_id)):
+        used = "consumption"  # a mature product no rule leads to: associations cannot rank its candidates
     if used == "consumption" and n_pos < int(params.get("min_positives", 5)):
         used = "lookalike" if segment_col in train_month.columns else "base_rate"
     sets = [test, score_month]
