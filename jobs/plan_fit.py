@@ -19,7 +19,7 @@ def main(ctx: JobContext) -> None:
     params = PlanFitParams.from_config(sec, catalogue)
     silver = ctx.read_optional("silver.tariffs")
     if silver is not None:  # the generator writes the same catalogue; say so loudly when they drift apart
-        feed_ids = {r.plan_id for r in silver.select("plan_id").collect()}
+        feed_ids = {r.plan_id for r in silver.select("plan_id").collect()}  # ok: the tariff catalogue
         conf_ids = {r[0] for r in rows}
         if feed_ids != conf_ids:
             ctx.log.warning("conf/tariffs.yaml and silver.tariffs differ: only in conf %s, only in the feed %s",
@@ -32,7 +32,7 @@ def main(ctx: JobContext) -> None:
     out = fit_plans(usage, tariffs, params, rows).withColumn("month", F.lit(ctx.month))
     ctx.write("gold.plan_fit", out, where={"month": ctx.month})
     counts = {r["rule"]: r["count"] for r in ctx.read("gold.plan_fit").where(F.col("month") == ctx.month)
-              .groupBy("rule").count().collect()}
+              .groupBy("rule").count().collect()}  # ok: one row per rule
     ctx.notes["rules"] = counts
     ctx.log.info("plan fit %s: %s", ctx.month, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
 

@@ -35,9 +35,9 @@ def main(ctx: JobContext) -> None:
             continue
         scanned[spec.name] = month_slice(ctx.read(spec.name), spec.partition_by, month)
     leaks = audit_tables(scanned, clear)
-    found = {r["table"]: r for r in leaks.groupBy("table").agg(  # ok: one row per leaking table
+    found = {r["table"]: r for r in leaks.groupBy("table").agg(
         F.sum("leaked_values").alias("leaked_values"), F.sort_array(F.collect_list("column")).alias("columns"),
-        F.min("example_masked").alias("example_masked")).collect()}
+        F.min("example_masked").alias("example_masked")).collect()}  # ok: one row per leaking table
     rows = [(month, name, len(string_columns(df)), int(found[name]["leaked_values"]) if name in found else 0,
              list(found[name]["columns"]) if name in found else [],
              found[name]["example_masked"] if name in found else None)

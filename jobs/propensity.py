@@ -45,7 +45,7 @@ def main(ctx: JobContext) -> None:
     feature_exprs = {**sec["features"], **resolvable(pano, optional)}
     if len(feature_exprs) < len(sec["features"]) + len(optional):
         ctx.log.info("propensity: optional features absent from the panorama: %s",
-                 sorted(set(optional) - set(feature_exprs)))
+                     sorted(set(optional) - set(feature_exprs)))
 
     def frame(m: str) -> DataFrame:
         p = pano.where(F.col("month") == m)

@@ -42,7 +42,7 @@ def main(ctx: JobContext) -> None:
             if sec.get("log_models", True):
                 mlflow.spark.log_model(r.fit.model, f"{level}_kmeans")
         mlflow.log_param("matched_to", prev_month if prev is not None else "")
-        rows = [r.asDict(recursive=True) for r in profiles.drop("month").collect()]
+        rows = [r.asDict(recursive=True) for r in profiles.drop("month").collect()]  # ok: one row per segment
         mlflow.log_dict({"month": ctx.month, "profiles": rows}, "segment_profiles.json")
     for p in rows:
         if p["level"] in ("behaviour", "value"):

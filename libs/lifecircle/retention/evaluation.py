@@ -42,32 +42,37 @@ def quadrant_a_lift(plan: DataFrame, truth: DataFrame, month: str, horizon: int 
     return {"a_share": a, "random_share": base, "lift": a / base if base else 0.0, "a_subscribers": float(r["n_a"] or 0)}
 
 
-def offer_agreement(plan: DataFrame, truth: DataFrame, month: str, horizon: int = 3) -> dict[str, float]:
-    """One month of gold.retention_plan + truth (subscriber_id, churn_month, churn_cause) in; among future
-    churners with a known cause (not 'other'), the share whose matched offer kind answers that cause
-    (EXPECTED_KINDS), overall and for plan_mismatch."""
+def _agreement_frame(plan: DataFrame, truth: DataFrame, month: str, horizon: int) -> DataFrame:
+    """Future churners with a known cause, each with `ok` = 1.0 when the matched offer kind answers the cause."""
     df = _labelled(plan, truth, month, horizon).where(
         F.col("future_churner") & F.col("churn_cause").isin(*EXPECTED_KINDS))
     expected = F.create_map(*[x for c, kinds in EXPECTED_KINDS.items()
                               for x in (F.lit(c), F.array(*[F.lit(k) for k in kinds]))])
     ok = F.coalesce(F.array_contains(expected[F.col("churn_cause")], F.col("offer_kind")), F.lit(False)).cast("double")
-    r = df.agg(F.count(F.lit(1)).alias("n"), F.avg(ok).alias("agree"),
-               F.avg(F.when(F.col("churn_cause") == "plan_mismatch", ok)).alias("pm")).first()
+    return df.withColumn("ok", ok)
+
+
+def offer_agreement(plan: DataFrame, truth: DataFrame, month: str, horizon: int = 3) -> dict[str, float]:
+    """One month of gold.retention_plan + truth (subscriber_id, churn_month, churn_cause) in; among future
+    churners with a known cause (not 'other'), the share whose matched offer kind answers that cause
+    (EXPECTED_KINDS), overall and for plan_mismatch."""
+    r = _agreement_frame(plan, truth, month, horizon).agg(
+        F.count(F.lit(1)).alias("n"), F.avg("ok").alias("agree"),
+        F.avg(F.when(F.col("churn_cause") == "plan_mismatch", F.col("ok"))).alias("pm")).first()
     return {"known_cause_churners": float(r["n"] or 0), "agreement": float(r["agree"] or 0.0),
             "plan_mismatch_agreement": float(r["pm"] or 0.0)}
 
 
 def offer_agreement_by_cause(plan: DataFrame, truth: DataFrame, month: str, horizon: int = 3) -> dict[str, dict]:
     """offer_agreement per planted cause, with the offer kinds those churners got (what to fix when it is low)."""
-    df = _labelled(plan, truth, month, horizon).where(
-        F.col("future_churner") & F.col("churn_cause").isin(*EXPECTED_KINDS))
-    expected = F.create_map(*[x for c, kinds in EXPECTED_KINDS.items()
-                              for x in (F.lit(c), F.array(*[F.lit(k) for k in kinds]))])
-    ok = F.coalesce(F.array_contains(expected[F.col("churn_cause")], F.col("offer_kind")), F.lit(False)).cast("double")
-    kinds = df.groupBy("churn_cause", F.coalesce("offer_kind", F.lit("none")).alias("kind")).count()
+    cells = _agreement_frame(plan, truth, month, horizon).groupBy(
+        "churn_cause", F.coalesce("offer_kind", F.lit("none")).alias("kind")).agg(
+        F.count(F.lit(1)).alias("n"), F.sum("ok").alias("agreeing"))
     got: dict[str, dict] = {}
-    for r in df.groupBy("churn_cause").agg(F.count(F.lit(1)).alias("n"), F.avg(ok).alias("agree")).collect():  # ok: causes
-        got[r["churn_cause"]] = {"n": int(r["n"]), "agreement": float(r["agree"] or 0.0), "offer_kinds": {}}
-    for r in kinds.collect():  # ok: causes x offer kinds
-        got[r["churn_cause"]]["offer_kinds"][r["kind"]] = int(r["count"])
-    return got
+    for r in cells.collect():  # ok: causes x offer kinds, a few dozen rows
+        c = got.setdefault(r["churn_cause"], {"n": 0, "agreeing": 0.0, "offer_kinds": {}})
+        c["n"] += int(r["n"])
+        c["agreeing"] += float(r["agreeing"] or 0.0)
+        c["offer_kinds"][r["kind"]] = int(r["n"])
+    return {cause: {"n": c["n"], "agreement": c["agreeing"] / c["n"], "offer_kinds": c["offer_kinds"]}
+            for cause, c in got.items()}

@@ -128,15 +128,16 @@ def _lookalike_scores(train: DataFrame, score_sets: Sequence[DataFrame], segment
     return [s.join(F.broadcast(rates), segment_col, "left").fillna(b, subset=["score"]) for s in score_sets]
 
 
-def _has_rule_for(rules: DataFrame, product_id: str, item_prefix: str = "vas:") -> bool:
-    return not rules.filter(F.col("consequent")[0] == F.lit(item_prefix + product_id)).isEmpty()
+def _rules_for(rules: DataFrame, product_id: str, item_prefix: str = "vas:") -> DataFrame:
+    """The association rules whose consequent is the product."""
+    return rules.filter(F.col("consequent")[0] == F.lit(item_prefix + product_id))
 
 
 def _association_scores(score_sets: Sequence[DataFrame], rules: DataFrame | None, product_id: str,
                         item_prefix: str = "vas:") -> list[DataFrame]:
     if rules is None:
         return [s.withColumn("score", F.lit(0.0)) for s in score_sets]
-    r = F.broadcast(rules.filter(F.col("consequent")[0] == F.lit(item_prefix + product_id))
+    r = F.broadcast(_rules_for(rules, product_id, item_prefix)
                     .select(F.col("antecedent").alias("_ante"), F.col("confidence").alias("_conf")))
     out = []
     for s in score_sets:
@@ -170,7 +171,7 @@ def fit_product(train_month: DataFrame, score_month: DataFrame, product_id: str,
     if family == "lookalike" and segment_col not in train_month.columns:
         used = "consumption"
     if family == "association" and (rules is None or "items" not in train_month.columns
-                                    or not _has_rule_for(rules, product_id)):
+                                    or _rules_for(rules, product_id).isEmpty()):
         used = "consumption"  # a mature product no rule leads to: associations cannot rank its candidates
     if used == "consumption" and n_pos < int(params.get("min_positives", 5)):
         used = "lookalike" if segment_col in train_month.columns else "base_rate"
