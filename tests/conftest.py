@@ -46,6 +46,19 @@ def spark(cfg):
     session.stop()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_spark_memory_after_module():
+    """Drop cached tables and let the JVM collect dead checkpoints/broadcasts after each module: the whole run
+    shares one 3 GB driver, and unreferenced local checkpoints otherwise wait for Spark's 30-minute cleaner GC."""
+    yield
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()  # never starts one for modules that did not use Spark
+    if session is not None:
+        session.catalog.clearCache()
+        session.sparkContext._jvm.System.gc()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def tmp_cfg(tmp_path) -> Config:
     """A config whose tables, checkpoints and MLflow store live in this test's own folder."""

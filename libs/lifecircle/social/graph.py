@@ -136,7 +136,9 @@ class Graph:
         # Large-star / small-star (Kiveris et al. 2014), as GraphFrames' two-phase algorithm: edges are
         # kept oriented (big, small); at the fixed point every vertex points at its component's minimum.
         big, small = "big", "small"
-        ee = self.canonical().select(F.col(DST).alias(big), F.col(SRC).alias(small))
+        # materialised once: every iteration reads the edge set several times (self-joins), and an
+        # unmaterialised start multiplies the plan of the symmetrise/dedupe steps into each of them
+        ee = _checkpoint(self.canonical().select(F.col(DST).alias(big), F.col(SRC).alias(small)), self.local_checkpoints)
         previous: tuple[int, int] | None = None
         for i in range(max_iter):
             # large-star: each u links every strictly larger neighbour to min(u, N(u))
