@@ -32,22 +32,25 @@ def main(ctx: JobContext) -> None:
 
     metrics = S.graph_metrics(vertices, kept, params).persist(StorageLevel.MEMORY_AND_DISK)
     comp = S.competitor_share(pairs, rules.drop_networks)
-    trend = S.competitor_trend(comp, ctx.read_optional("gold.social_features"), month)
+    previous = ctx.read_optional("gold.social_features")
+    trend = S.competitor_trend(comp, previous, month)
     subscribers = ctx.read_optional("silver.subscriber")
     window = ctx.read("gold.social_edges").where(
         F.col("month").between(add_months(month, -2), month) & F.col("strong")).select(SRC, DST, "month")
     if subscribers is not None:
         subscribers = subscribers.where(F.col("month").between(add_months(month, -2), month))
         contagion = S.churn_contagion(window, subscribers, month)
+        circle = S.circle_churn(metrics.select(S.ID, "community_id", "community_size"), previous, subscribers, month)
         base = subscribers.where(F.col("month") == month).select("subscriber_id")
     else:
         ctx.log.warning("silver.subscriber not written yet: churn contagion features are 0")
         contagion = ctx.spark.createDataFrame([], "subscriber_id string, strong_contacts long, "
                                               "contagion_churned_1m long, contagion_share_1m double, "
                                               "contagion_churned_3m long, contagion_share_3m double")
+        circle = None
         base = None
     family = S.family_circles(vertices, kept, params)
-    feats = S.assemble_features(vertices, metrics, comp, trend, contagion, family, month, base)
+    feats = S.assemble_features(vertices, metrics, comp, trend, contagion, family, month, base, circle)
     ctx.write("gold.social_features", feats, where={"month": month})
     feats = ctx.read("gold.social_features").where(F.col("month") == month)
 

@@ -66,6 +66,7 @@ def test_vas_holdings_events_and_service_contacts(rows):
     a = rows["A"]
     assert a["vas_held_ids"] == ["P2"] and a["vas_products_held"] == 1 and a["vas_products_held_m1"] == 1
     assert (a["vas_orders"], a["vas_cancels"], a["vas_cancels_active"], a["vas_trials"]) == (1, 1, 1, 1)
+    assert (a["vas_cancels_bulk"], a["vas_cancels_bulk_3m"], rows["B"]["vas_cancels_bulk_3m"]) == (0, 1, 0)
     assert rows["B"]["vas_held_ids"] == ["P9"]  # ordered in August, carried through usage_monthly
     assert a["is_vas_user"] and not rows["E"]["is_vas_user"]
     assert (a["svc_complaints"], a["svc_consultations"], a["svc_contacts"], a["svc_complaints_network"]) == (

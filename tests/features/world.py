@@ -188,17 +188,18 @@ def social() -> list[dict]:
 USAGE_HISTORY_SCHEMA = (
     "subscriber_id string, month string, arpu double, voice_minutes double, voice_competitor_share double, "
     "data_mb double, sms_count long, svc_complaints long, svc_consultations long, svc_fault_reports long, "
-    "svc_contacts long, vas_products_held int, bill_decline_streak int, vas_held_ids array<string>"
+    "svc_contacts long, vas_products_held int, bill_decline_streak int, vas_held_ids array<string>, "
+    "vas_cancels_bulk long"
 )
 
 
 def usage_history() -> list[tuple]:
     """Hand-made gold.usage_monthly rows for August and September (the history the October panorama reads)."""
     return [
-        ("A", "2026-08", 120.0, 0.0, None, 0.0, 0, 0, 0, 0, 0, 0, 0, []),
-        ("A", "2026-09", 100.0, 10.0, 1.0, 2.0, 4, 1, 0, 0, 1, 1, 1, ["P1"]),
-        ("B", "2026-08", 50.0, 5.0, 0.0, 1.0, 0, 0, 0, 0, 0, 1, 0, ["P9"]),
-        ("B", "2026-09", 50.0, 5.0, 0.0, 1.0, 0, 0, 0, 0, 0, 1, 0, ["P9"]),
+        ("A", "2026-08", 120.0, 0.0, None, 0.0, 0, 0, 0, 0, 0, 0, 0, [], 1),  # a pack ended in August
+        ("A", "2026-09", 100.0, 10.0, 1.0, 2.0, 4, 1, 0, 0, 1, 1, 1, ["P1"], 0),
+        ("B", "2026-08", 50.0, 5.0, 0.0, 1.0, 0, 0, 0, 0, 0, 1, 0, ["P9"], 0),
+        ("B", "2026-09", 50.0, 5.0, 0.0, 1.0, 0, 0, 0, 0, 0, 1, 0, ["P9"], 0),
     ]
 
 

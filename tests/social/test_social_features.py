@@ -60,10 +60,10 @@ def test_graph_metrics_on_two_communities(spark):
     assert pr["a4"][0] > pr["a1"][0] and pr["a4"][0] == pytest.approx(pr["b1"][0])
 
 
-def _subscribers(spark, churn):
-    """Our subscribers a1..a4, b1..b3 in months M-3..M+1; churn = {(id, month)} marked churned."""
+def _subscribers(spark, churn, ids=("a1", "a2", "a3", "a4", "b1", "b2", "b3")):
+    """Our subscribers (a1..a4, b1..b3 unless given) in months M-3..M+1; churn = {(id, month)} marked churned."""
     rows = []
-    for i in ("a1", "a2", "a3", "a4", "b1", "b2", "b3"):
+    for i in ids:
         for k in range(-3, 2):
             mm = add_months(M, k)
             rows.append({"month": mm, "subscriber_id": i, "churned": (i, mm) in churn})
@@ -85,6 +85,26 @@ def test_churn_contagion_counts_and_never_reads_after_the_month(spark):
     ], "subscriber_id string, strong_contacts long, contagion_churned_1m long, contagion_share_1m double, "
        "contagion_churned_3m long, contagion_share_3m double")
     assertDataFrameEqual(got, expected)
+
+
+def test_circle_churn_counts_community_members_lost_in_three_months(spark):
+    # this month: community A = {a1, a2, a3}, B = {b1, b2}; earlier months' graphs labelled them differently
+    now = spark.createDataFrame([("a1", "A", 3), ("a2", "A", 3), ("a3", "A", 3), ("b1", "B", 2), ("b2", "B", 2)],
+                                "id string, community_id string, community_size long")
+    m1, m2, m3 = add_months(M, -1), add_months(M, -2), add_months(M, -3)
+    previous = spark.createDataFrame(
+        [(i, m1, "x1") for i in ("x1", "a1", "a2", "a3")]   # x1 churned in M-1 inside a1..a3's community
+        + [(i, m2, "b1") for i in ("x2", "b1", "b2")]       # x2 churned in M-2 inside b1, b2's community
+        + [(i, m3, "a1") for i in ("x3", "a1")]             # x3 churned before the window: never counts
+        + [("a1", M, "stale")],                              # a stale row of M itself is not read
+        "subscriber_id string, month string, community_id string")
+    churn = {("x1", m1), ("x2", m2), ("x3", m3),
+             ("a3", M),                   # churned this month inside A: counts for a1, a2, not for itself
+             ("b1", add_months(M, 1))}    # after M: must never count
+    subs = _subscribers(spark, churn, ("a1", "a2", "a3", "b1", "b2", "x1", "x2", "x3"))
+    got = S.circle_churn(now, previous, subs, M)
+    assert _rows(got, "subscriber_id", ["circle_churned_3m", "circle_churn_share_3m"]) == {
+        "a1": (2, 0.6667), "a2": (2, 0.6667), "a3": (1, 0.3333), "b1": (1, 0.5), "b2": (1, 0.5)}
 
 
 def test_family_circles_keep_small_reciprocal_home_groups(spark):

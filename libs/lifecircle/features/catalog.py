@@ -253,7 +253,7 @@ CARRY: list[Feature] = [
 HISTORY_COLUMNS: dict[str, str] = {  # usage_monthly column -> its type (for months never computed)
     "arpu": "double", "voice_minutes": "double", "voice_competitor_share": "double", "data_mb": "double",
     "sms_count": "bigint", "svc_complaints": "bigint", "svc_consultations": "bigint", "svc_fault_reports": "bigint",
-    "svc_contacts": "bigint", "vas_products_held": "int",
+    "svc_contacts": "bigint", "vas_products_held": "int", "vas_cancels_bulk": "bigint",
 }
 _H = "gold.usage_monthly"
 HISTORY_DERIVED: list[Feature] = [
@@ -278,6 +278,8 @@ HISTORY_DERIVED: list[Feature] = [
     _f("data_mb_growth", "data", "data_mb / NULLIF(h1_data_mb, 0) - 1", "ratio", _H, "data M / data M-1 - 1"),
     _f("sms_count_m1", "sms", "h1_sms_count", "messages", _H, "messages in M-1"),
     _f("vas_products_held_m1", "vas", "h1_vas_products_held", "products", _H, "VAS products held at end of M-1"),
+    _f("vas_cancels_bulk_3m", "vas", "vas_cancels_bulk + coalesce(h1_vas_cancels_bulk, 0) + coalesce(h2_vas_cancels_bulk, 0)",
+       "events", _H, "bulk cancellations (a bundle or pack that ended) in M, M-1 and M-2"),
     *[_f(f"{c}_3m", "service", f"{c} + coalesce(h1_{c}, 0) + coalesce(h2_{c}, 0)", "contacts", _H,
          f"{c.removeprefix('svc_').replace('_', ' ')} in M, M-1 and M-2")
       for c in ("svc_complaints", "svc_consultations", "svc_fault_reports", "svc_contacts")],

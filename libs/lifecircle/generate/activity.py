@@ -416,7 +416,10 @@ def vas_orders(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
     held_free = F.filter(F.col("holdings"), lambda p: p.isin(*[x for x in free if x != "VAS07"]))
     unsub = F.when((F.col("m") > 0) & (F.size(held_free) > 0) & (uniform(s, "unsub", "id", "m") < 0.03),
                    F.array(F.struct(F.try_element_at(held_free, F.lit(1)).alias("product"), F.lit("unsubscribe").alias("event"), F.lit("active").alias("ck"))))
-    expiry = F.when((F.col("churn_cause") == "bundle_expiry") & (F.col("k_rel") == 1),
+    # the 10GB pack ends two or three months before the subscriber leaves: visible in the churn model's
+    # feature month (label month = feature month + 1 + gap), and within the 3-month window a month later
+    expiry_lead = 2 + below(s, "expiry_lead", 2, "id")
+    expiry = F.when((F.col("churn_cause") == "bundle_expiry") & (F.col("k_rel") == expiry_lead),
                     F.array(F.struct(F.lit("VAS07").alias("product"), F.lit("unsubscribe").alias("event"), F.lit("bulk").alias("ck"))))
     empty = F.array().cast("array<struct<product:string,event:string,ck:string>>")
     evs = F.concat(F.coalesce(initial, empty), F.coalesce(new_order, empty), F.coalesce(unsub, empty), F.coalesce(expiry, empty))

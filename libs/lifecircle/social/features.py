@@ -155,6 +155,31 @@ def churn_contagion(strong_edges: DataFrame, subscribers: DataFrame, month: str)
     )
 
 
+def circle_churn(communities: DataFrame, previous: DataFrame | None, subscribers: DataFrame, month: str) -> DataFrame:
+    """This month's communities (id, community_id, community_size) + earlier gold.social_features + silver.subscriber
+    → subscriber_id, circle_churned_3m, circle_churn_share_3m: members of the subscriber's community who churned in
+    M-2..M (圈子流失), each counted in the community the graph of their churn month put them in (a churner leaves
+    the later graphs). The share is over this month's community size. Reads nothing after `month`."""
+    lo = add_months(month, -2)
+    members = communities.where(F.col("community_id").isNotNull()).select(
+        F.col(ID).alias("subscriber_id"), F.lit(month).alias("month"), "community_id")
+    if previous is not None:
+        members = members.unionByName(
+            previous.where(F.col("month").between(lo, add_months(month, -1)) & F.col("community_id").isNotNull())
+            .select("subscriber_id", "month", "community_id"))
+    churned = (subscribers.where(F.col("month").between(lo, month) & F.col("churned"))
+               .select("subscriber_id", "month").distinct())
+    lost = members.join(churned, ["subscriber_id", "month"]).select(
+        "month", "community_id", F.col("subscriber_id").alias("_churner"))
+    counts = (members.join(lost, ["month", "community_id"]).where(F.col("subscriber_id") != F.col("_churner"))
+              .groupBy("subscriber_id").agg(F.countDistinct("_churner").alias("circle_churned_3m")))
+    return (communities.select(F.col(ID).alias("subscriber_id"), "community_size")
+            .join(counts, "subscriber_id", "left")
+            .select("subscriber_id", F.coalesce("circle_churned_3m", F.lit(0)).cast("long").alias("circle_churned_3m"),
+                    F.round(F.coalesce("circle_churned_3m", F.lit(0)) / F.greatest(F.col("community_size"), F.lit(1)),
+                            4).alias("circle_churn_share_3m")))
+
+
 def family_circles(vertices: DataFrame, edges: DataFrame, p: GraphParams) -> DataFrame:
     """Kept edges → id, family_circle_id, family_size: connected groups of 2..max_size parties linked by reciprocal
     ties with at least `family_min_home_calls` calls at home hours (evenings 19-22, weekends)."""
@@ -248,13 +273,14 @@ FEATURE_COLUMNS = (
     "degree", "degree_on_net", "degree_competitor", "weighted_degree", "reciprocity", "pagerank", "triangle_count",
     "clustering_coefficient", "community_id", "community_size", "total_minutes", "competitor_minutes_share",
     "competitor_share_trend_3m", "strong_contacts", "contagion_churned_1m", "contagion_share_1m",
-    "contagion_churned_3m", "contagion_share_3m", "family_circle_id", "family_size",
+    "contagion_churned_3m", "contagion_share_3m", "circle_churned_3m", "circle_churn_share_3m", "family_circle_id",
+    "family_size",
 )
 
 
 def assemble_features(
     vertices: DataFrame, metrics: DataFrame, comp: DataFrame, trend: DataFrame, contagion: DataFrame,
-    family: DataFrame, month: str, base: DataFrame | None = None,
+    family: DataFrame, month: str, base: DataFrame | None = None, circle: DataFrame | None = None,
 ) -> DataFrame:
     """The parts above → gold.social_features rows: subscriber_id, month and FEATURE_COLUMNS, one row per our
     subscriber in the graph (or per subscriber_id of `base` when given); counts default to 0 when absent."""
@@ -267,10 +293,15 @@ def assemble_features(
         ids.join(m, "subscriber_id", "left").join(comp, "subscriber_id", "left").join(trend, "subscriber_id", "left")
         .join(contagion, "subscriber_id", "left").join(fam, "subscriber_id", "left")
     )
+    if circle is not None:
+        out = out.join(circle, "subscriber_id", "left")
+    else:
+        out = out.withColumns({"circle_churned_3m": F.lit(None).cast("long"),
+                               "circle_churn_share_3m": F.lit(None).cast("double")})
     zero_long = ("degree", "degree_on_net", "degree_competitor", "triangle_count", "strong_contacts",
-                 "contagion_churned_1m", "contagion_churned_3m")
+                 "contagion_churned_1m", "contagion_churned_3m", "circle_churned_3m")
     zero_double = ("weighted_degree", "reciprocity", "clustering_coefficient", "total_minutes",
-                   "contagion_share_1m", "contagion_share_3m")
+                   "contagion_share_1m", "contagion_share_3m", "circle_churn_share_3m")
     cols = []
     for c in FEATURE_COLUMNS:
         if c in zero_long:

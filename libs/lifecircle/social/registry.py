@@ -36,6 +36,9 @@ TABLES: list[TableSpec] = [
             "strong_contacts": "strong ties (months M-2..M) with parties who were our subscribers",
             "contagion_churned_1m": "of them, churned in M", "contagion_share_1m": "churned in M / strong_contacts",
             "contagion_churned_3m": "of them, churned in M-2..M", "contagion_share_3m": "same share over 3 months",
+            "circle_churned_3m": "members of the subscriber's community (as each month's graph drew it) who churned "
+                                 "in M-2..M",
+            "circle_churn_share_3m": "circle_churned_3m / this month's community_size",
             "family_circle_id": "family candidate group (reciprocal home-hour ties), null if none",
             "family_size": "parties in that group",
         },
