@@ -77,6 +77,27 @@ def test_clusters_names_and_stable_ids(spark):
     a1.unpersist()
 
 
+def test_inactive_subscribers_form_behaviour_segment_zero(spark):
+    """Outside the behaviour population (no use this month) → segment 0, never a k-means cluster; the in-service
+    users are still recovered exactly, and next month's matching never maps a cluster onto segment 0."""
+    section = dict(SECTION, behaviour_population="in_service", inactive_name="inactive")
+    zero = spark.createDataFrame([(f"z{i}", "zero", "low", 0.0, 0.0, 0.0, 30.0, 6.0, False) for i in range(4)],
+                                 "subscriber_id string, grp string, val string, voice_minutes double, sms_count double, "
+                                 "data_mb double, arpu double, tenure_months double, in_service boolean")
+    p1 = population(spark, 0.0).withColumn("in_service", F.lit(True)).unionByName(zero)
+    s1 = segment_population(p1, section)
+    a1 = s1.segments.join(p1.select("subscriber_id", "grp"), "subscriber_id").cache()
+    assert adjusted_rand_index(a1, "grp", "behaviour_segment") == pytest.approx(1.0)
+    zeros = {(r.behaviour_segment, r.behaviour_name) for r in a1.where("grp = 'zero'").collect()}
+    assert zeros == {(0, "inactive")}
+    assert sorted({r.behaviour_segment for r in a1.where("grp != 'zero'").collect()}) == [1, 2, 3]
+    prof = {r.segment_id: r for r in s1.profiles.where("level = 'behaviour'").collect()}
+    assert prof["0"].size == 4 and prof["0"].share == pytest.approx(4 / 22) and prof["1"].share == pytest.approx(6 / 22)
+    s2 = segment_population(p1, section, prev_profiles=s1.profiles, prev_month="2026-09")
+    assert {r.segment_id for r in s2.mapping.where("level = 'behaviour'").collect()} == {1, 2, 3}
+    a1.unpersist()
+
+
 def test_stable_ids_and_names_pure():
     scale = {"x": 1.0}
     # first month: largest first

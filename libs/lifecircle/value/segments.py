@@ -113,11 +113,14 @@ def fit_clusters(df: DataFrame, variables: Sequence[str], log_vars: Sequence[str
     for k in range(k_min, min(k_max, n - 1) + 1):
         km = KMeans(k=k, seed=seed, maxIter=max_iter, featuresCol="features", predictionCol="cluster", initSteps=2)
         m = km.fit(x)
+        if m.summary.k < 2:  # fewer distinct points than k: k-means collapsed, no silhouette to compare
+            continue
         s = evaluator.evaluate(m.transform(x))
         sil[k] = float(s)
         if best is None or s > best[1] + 1e-9:
             best = (k, s, m)
-    assert best is not None
+    if best is None:
+        raise InputError(f"segmentation: the {n} subscribers' variables {list(variables)} do not form two clusters")
     model = PipelineModel(stages=[*prep.stages, best[2]])
     assign = best[2].transform(x).select("subscriber_id", F.col("cluster").cast("int").alias("cluster"))
     return ClusterFit(model=model, k=best[0], silhouettes=sil, assignments=assign)
@@ -247,11 +250,18 @@ def mapping_rows(level: str, result: LevelResult, prev_month: str | None) -> lis
     return [(level, int(c), int(sid), prev_month, d, bool(m)) for c, (sid, d, m) in sorted(result.ids.items())]
 
 
-def combine(df: DataFrame, behaviour: LevelResult, value: LevelResult) -> DataFrame:
-    """(subscriber_id, …) + both levels → subscriber_id, behaviour/value segment ids and names, strategic segment."""
+INACTIVE_SEGMENT = 0  # behaviour segment of subscribers outside the behaviour population (k-means ids start at 1)
+
+
+def combine(df: DataFrame, behaviour: LevelResult, value: LevelResult,
+            inactive_name: str = "inactive") -> DataFrame:
+    """(subscriber_id, …) + both levels → subscriber_id, behaviour/value segment ids and names, strategic segment.
+    Subscribers the behaviour level did not cluster (outside its population) get behaviour segment 0."""
     b = behaviour.fit.assignments.join(F.broadcast(id_frame(df, behaviour, "behaviour")), "cluster").drop("cluster")
     v = value.fit.assignments.join(F.broadcast(id_frame(df, value, "value")), "cluster").drop("cluster")
-    out = b.join(v, "subscriber_id")
+    out = v.join(b, "subscriber_id", "left").select(
+        "subscriber_id", F.coalesce("behaviour_segment", F.lit(INACTIVE_SEGMENT)).alias("behaviour_segment"),
+        F.coalesce("behaviour_name", F.lit(inactive_name)).alias("behaviour_name"), "value_segment", "value_name")
     return out.withColumns({
         "strategic_segment": F.format_string("B%d-V%d", "behaviour_segment", "value_segment"),
         "strategic_name": F.concat_ws(" | ", "behaviour_name", "value_name"),
@@ -315,7 +325,9 @@ def prev_means(profiles: DataFrame | None, level: str) -> dict[int, dict[str, fl
     if profiles is None:
         return None
     rows = profiles.filter(F.col("level") == level).select("segment_id", "means").collect()  # ok: one row per segment
-    return {int(r["segment_id"]): dict(r["means"]) for r in rows} or None
+    # the fixed inactive behaviour segment is never a k-means cluster to match
+    return {int(r["segment_id"]): dict(r["means"]) for r in rows
+            if not (level == "behaviour" and int(r["segment_id"]) == INACTIVE_SEGMENT)} or None
 
 
 @dataclass
@@ -334,15 +346,31 @@ def segment_population(panorama: DataFrame, section: Mapping[str, Any], prev_pro
     behaviour_vars = dict(section.get("behaviour") or {})
     value_vars = dict(section.get("value") or {})
     labels = dict(section.get("labels") or {})
-    df = select_vars(panorama, {**behaviour_vars, **value_vars}, subscriber_id).cache()
-    b = segment_level(df, "behaviour", list(behaviour_vars), section, prev_means(prev_profiles, "behaviour"), labels)
+    population = section.get("behaviour_population")
+    inactive_name = str(section.get("inactive_name", "inactive"))
+    flag = {"_behaviour_member": population} if population else {}
+    df = select_vars(panorama, {**behaviour_vars, **value_vars, **flag}, subscriber_id).cache()
+    members = df.where(F.col("_behaviour_member") > 0) if population else df
+    b = segment_level(members, "behaviour", list(behaviour_vars), section, prev_means(prev_profiles, "behaviour"),
+                      labels)
     v = segment_level(df, "value", list(value_vars), section, prev_means(prev_profiles, "value"), labels)
-    seg = combine(df, b, v).cache()
+    seg = combine(df, b, v, inactive_name).cache()
     thr = float(section.get("name_threshold", 0.5))
     profiles = b.profiles + v.profiles + strategic_profiles(seg, df, [*behaviour_vars, *value_vars], thr)
+    if population:  # the behaviour segment of everyone outside the population, profiled against the members
+        rest = df.where(F.col("_behaviour_member") <= 0)
+        means, sizes = group_stats(rest.withColumn("_s", F.lit(INACTIVE_SEGMENT)), "_s", list(behaviour_vars))
+        if sizes:
+            pop_means, pop_std = population_stats(members, list(behaviour_vars))
+            profiles += profile_rows("behaviour", means, sizes, pop_means, pop_std, {INACTIVE_SEGMENT: inactive_name},
+                                     thr)
+        everyone = sum(int(p["size"]) for p in v.profiles) or 1
+        profiles = [dict(p, share=p["size"] / everyone) if p["level"] == "behaviour" else p for p in profiles]
     sub_cfg = section.get("sub_segment") or {}
     if sub_cfg.get("of"):
-        sub_assign, sub_profiles, _ = sub_segments(seg, df, str(sub_cfg["of"]), list(behaviour_vars), section, labels)
+        clustered = seg.where(F.col("behaviour_segment") != INACTIVE_SEGMENT) if population else seg
+        sub_assign, sub_profiles, _ = sub_segments(clustered, df, str(sub_cfg["of"]), list(behaviour_vars), section,
+                                                   labels)
         seg = seg.join(sub_assign, "subscriber_id", "left")
         profiles += sub_profiles
     else:
