@@ -114,7 +114,10 @@ def test_gap_fill_infers_but_never_overwrites_and_joins_circle_and_social(rows):
         "teacher", False, "35-44", False)
     assert (rows["C"]["occupation"], rows["C"]["occupation_inferred"]) == (None, False)
     assert (a["region_store_id"], a["region_county_branch"], a["lc_home_store_id"], a["lc_is_student"]) == (
-        "S1", "CB1", "S1", True)
+        "S1", "C1分公司", "S1", True)
+    # A lives in the county it is registered in (C1); B is registered in C2 but its home is in C1; C has no circle
+    assert {k: r["region_outside_registered_county"] for k, r in rows.items()} == {
+        "A": False, "B": True, "C": None, "E": None}
     assert a["region_district"] is None
     assert (a["sn_degree"], a["sn_pagerank"], rows["B"]["sn_degree"]) == (2, 0.5, None)
 

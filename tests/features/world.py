@@ -172,9 +172,9 @@ SOCIAL_SCHEMA = StructType([
 
 def circles() -> list[dict]:
     return [
-        {"subscriber_id": "A", "month": "2026-10", "home_store_id": "S1", "home_county_branch": "CB1",
+        {"subscriber_id": "A", "month": "2026-10", "home_store_id": "S1", "home_county_branch": "C1分公司",
          "is_student": "true", "is_white_collar": "false"},
-        {"subscriber_id": "B", "month": "2026-10", "home_store_id": "S2", "home_county_branch": "CB1",
+        {"subscriber_id": "B", "month": "2026-10", "home_store_id": "S2", "home_county_branch": "C1分公司",
          "is_student": "true", "is_white_collar": "true"},
         {"subscriber_id": "A", "month": "2026-09", "home_store_id": "S0", "home_county_branch": "CB0",
          "is_student": "false", "is_white_collar": "false"},

@@ -362,6 +362,11 @@ ACTIVITY: list[Feature] = [
        "voice_cdr, sms, data_usage", "no voice, no SMS and no data in M (seed 000 zero user)"),
     _f("is_5g_capable_on_4g", "activity", "coalesce(term_supports_5g, false) AND coalesce(data_5g_mb, 0) = 0",
        "flag", "terminal, data_usage", "5G handset but no 5G traffic"),
+    _f("region_outside_registered_county", "profile",
+       "IF(region_county_branch IS NULL OR county IS NULL, NULL, "
+       "replace(region_county_branch, '分公司', '') != county)", "flag", "gold.circle_features, subscriber_profile",
+       "the life circle's home lies outside the county the line is registered in (lives away, 异地); null without a "
+       "located home"),
 ]
 
 KEYS: list[Feature] = [

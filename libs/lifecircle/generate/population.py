@@ -234,8 +234,11 @@ def subscribers(spark: SparkSession, spec: ProvinceSpec, cells: list[Cell]) -> D
     cause = F.col("churn_cause")
     moved = cause == "moving_away"
     df = (
-        df.withColumn("move_d", F.when(moved, F.element_at(F.array(*map(F.lit, starts)), F.greatest(cm - 1, F.lit(1)))
-                                       + below(s, "move_day", 25, sid)).cast("int"))
+        # the move comes two or three months before the churn (a new local line is taken only later): the churn
+        # model's feature month (label month = feature month + 1 + gap) sees it, or the new home a month after it
+        df.withColumn("move_d", F.when(moved, F.element_at(F.array(*map(F.lit, starts)),
+                                                          F.greatest(cm - 1 - below(s, "move_lead", 2, sid), F.lit(1)).cast("int"))
+                                       + below(s, "move_day", 20, sid)).cast("int"))
         .withColumn("moved_home_cell", F.when(moved, F.element_at(
             literal_list(res), (F.pmod(F.col("home_idx") + len(res) // 2, F.lit(len(res))) + 1).cast("int"))))
     )
