@@ -200,6 +200,7 @@ class LevelResult:
     ids: dict[int, tuple[int, float | None, bool]]
     names: dict[int, str]
     profiles: list[dict[str, Any]] = field(default_factory=list)
+    population: tuple[dict[str, float], dict[str, float]] = field(default_factory=lambda: ({}, {}))  # means, stds
 
 
 def profile_rows(level: str, means: Mapping[Any, Mapping[str, float]], sizes: Mapping[Any, int],
@@ -236,7 +237,7 @@ def segment_level(df: DataFrame, level: str, variables: Sequence[str], params: M
     by_id_sizes = {ids[c][0]: sizes[c] for c in means}
     by_id_names = {ids[c][0]: names[c] for c in means}
     profiles = profile_rows(level, by_id_means, by_id_sizes, pop_means, pop_std, by_id_names, thr)
-    return LevelResult(fit=fit, ids=ids, names=names, profiles=profiles)
+    return LevelResult(fit=fit, ids=ids, names=names, profiles=profiles, population=(pop_means, pop_std))
 
 
 def id_frame(spark_df: DataFrame, result: LevelResult, prefix: str) -> DataFrame:
@@ -361,7 +362,7 @@ def segment_population(panorama: DataFrame, section: Mapping[str, Any], prev_pro
         rest = df.where(F.col("_behaviour_member") <= 0)
         means, sizes = group_stats(rest.withColumn("_s", F.lit(INACTIVE_SEGMENT)), "_s", list(behaviour_vars))
         if sizes:
-            pop_means, pop_std = population_stats(members, list(behaviour_vars))
+            pop_means, pop_std = b.population  # the members' statistics, already computed by the behaviour level
             profiles += profile_rows("behaviour", means, sizes, pop_means, pop_std, {INACTIVE_SEGMENT: inactive_name},
                                      thr)
         everyone = sum(int(p["size"]) for p in v.profiles) or 1
