@@ -10,6 +10,7 @@ from lifecircle.core.tracking import configure_mlflow
 from lifecircle.models.churn import scoring_population
 from lifecircle.models.features import FeatureSpec
 from lifecircle.models.mlflow_ops import load_champion
+from lifecircle.models.reasons import scoring_options
 from lifecircle.models.trainer import risk_grade, score_churn
 from lifecircle.runtime import JobContext, job
 
@@ -24,9 +25,8 @@ def main(ctx: JobContext) -> None:
         raise LifecircleError(f"no champion churn model '{section['model_name']}' to score with "
                               f"(run train_churn first): {str(exc).splitlines()[0][:200]}") from exc
     population = scoring_population(ctx.read("gold.panorama"), ctx.read_optional("silver.subscriber"), ctx.month)
-    reasons = section.get("reasons") or {}
-    scored = score_churn(model, FeatureSpec.from_dict(spec), profile, population, "subscriber_id",
-                         top_k=int(reasons.get("top_k", 3)), clip=float(reasons.get("z_clip", 3.0)), unmapped="drop")
+    scored = score_churn(model, FeatureSpec.from_dict(spec), profile, population, "subscriber_id", unmapped="drop",
+                         **scoring_options(section.get("reasons") or {}))
     out = scored.select(
         "subscriber_id", F.lit(ctx.month).alias("month"), "churn_probability", F.col("rank").cast("int").alias("rank"),
         "decile", risk_grade(section.get("risk_grades") or {}).alias("risk_grade"), "top_reasons",

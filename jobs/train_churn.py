@@ -9,7 +9,7 @@ from lifecircle.core.errors import InputError
 from lifecircle.core.tracking import start_run
 from lifecircle.models.churn import label_month, month_plan, training_examples
 from lifecircle.models.features import infer_features
-from lifecircle.models.mlflow_ops import log_trained, register_and_promote
+from lifecircle.models.mlflow_ops import log_trained, outdated_profile, register_and_promote
 from lifecircle.models.trainer import train_churn
 from lifecircle.runtime import JobContext, job
 
@@ -45,7 +45,8 @@ def main(ctx: JobContext) -> None:
         with start_run(ctx.cfg, "train_churn", period=ctx.month, experiment=section.get("experiment", "churn")) as run:
             uri = log_trained(trained, params)
             promo = register_and_promote(section["model_name"], uri, run.info.run_id, trained.validation.auc,
-                                         valid, float((section.get("promotion") or {}).get("min_improvement", 0.0)))
+                                         valid, float((section.get("promotion") or {}).get("min_improvement", 0.0)),
+                                         champion_check=outdated_profile)
         ev = trained.validation
         ctx.notes.update({"validation_auc": ev.auc, "top_decile_lift": ev.deciles[0]["lift"] if ev.deciles else None,
                           "version": promo.version, "promoted": promo.promoted, "reason": promo.reason})

@@ -15,7 +15,7 @@ from lifecircle.core.errors import ConfigError, InputError
 from lifecircle.models.alerts import ALERTS_SCHEMA
 from lifecircle.models.registry import CHURN_SCORES_SCHEMA
 from lifecircle.retention.card import CARD_FIELDS, check_msisdn, mask_msisdn
-from lifecircle.retention.offers import NO_OFFER, offer_fit, parse_offers
+from lifecircle.retention.offers import NO_OFFER, match_offers, offer_fit, parse_offers
 from lifecircle.retention.plan import assemble, build_plan
 from lifecircle.retention.priority import Thresholds, thresholds, with_quadrant
 
@@ -87,10 +87,10 @@ def plan(spark, offers):
         ("s4", M, 0.2, 4, 6, "C", ["plan_mismatch"], None, "3"),
     ], CHURN_SCORES_SCHEMA)
     panorama = spark.createDataFrame([
-        ("s1", M, 200.0, 36, "ST1", "D1", 1000.0), ("s2", M, 20.0, 0, "ST2", "D2", 50.0),
-        ("s3", M, 300.0, 120, None, None, 10.0), ("s4", M, 10.0, 12, "ST1", "D1", 0.0),
+        ("s1", M, 200.0, 36, "ST1", "D1", 1000.0, False, False), ("s2", M, 20.0, 0, "ST2", "D2", 50.0, False, None),
+        ("s3", M, 300.0, 120, None, None, 10.0, False, False), ("s4", M, 10.0, 12, "ST1", "D1", 0.0, True, False),
     ], "subscriber_id string, month string, arpu double, tenure_months int, region_store_id string, "
-       "region_district string, data_mb double")
+       "region_district string, data_mb double, region_outside_registered_county boolean, lc_home_moved boolean")
     plan_fit = spark.createDataFrame([("s1", "P1", "P2", 12.5, "step_up"), ("s4", "P1", "P1", 0.0, "none")],
                                      "subscriber_id string, current_plan_id string, best_plan_id string, "
                                      "saving double, rule string")
@@ -124,7 +124,7 @@ def test_forward_adaptation_counts(spark, plan, offers):
     want = spark.createDataFrame([
         ("plan_migration", 1, 1, 1, 5.0), ("data_pack", 1, 0, 0, 0.0), ("tenure_upgrade", 0, 0, 0, 0.0),
         ("family_sharing", 1, 1, 0, 0.0), ("device_subsidy", 0, 0, 0, 0.0), ("service_care", 1, 1, 1, 5.0),
-        ("vas_trial", 1, 0, 0, 0.0), (NO_OFFER, 0, 1, 0, 0.0),
+        ("relocation", 0, 0, 0, 0.0), ("vas_trial", 1, 0, 0, 0.0), (NO_OFFER, 0, 1, 0, 0.0),
     ], "offer_id string, fit_subscribers long, best_for_subscribers long, in_plan_subscribers long, "
        "in_plan_cost double")
     assertDataFrameEqual(got, want)
@@ -191,3 +191,18 @@ def test_truth_checks(spark, plan):
     assert offer_agreement_by_cause(plan, truth, M) == {
         "plan_mismatch": {"n": 1, "agreement": 1.0, "offer_kinds": {"plan_migration": 1}},
         "bundle_expiry": {"n": 1, "agreement": 0.0, "offer_kinds": {"service_care": 1}}}
+
+
+def test_moving_away_gets_relocation_only_with_a_trace_of_the_move(spark, offers):
+    """s4 above lives outside its county but its reason is plan mismatch: no relocation. Here the reason is
+    moving away: a home outside the registered county or a move this month → relocation; neither → no offer."""
+    rows = [("m1", True, False), ("m2", None, True), ("m3", False, False)]
+    df = spark.createDataFrame(rows, "subscriber_id string, region_outside_registered_county boolean, "
+                                     "lc_home_moved boolean").withColumns({
+        "top_reasons": F.array(F.lit("moving_away")), "plan_fit_rule": F.lit("none"),
+        "current_plan_id": F.lit("P1"), "best_plan_id": F.lit("P1"), "data_mb": F.lit(10.0),
+        "tenure_months": F.lit(3), "arpu": F.lit(30.0), "family_circle_id": F.lit(None).cast("string"),
+        "family_size": F.lit(None).cast("int"), "nbo_product_id": F.lit(None).cast("string"),
+        "strategic_segment": F.lit("1"), "value_segment": F.lit("1"), "behaviour_segment": F.lit("1")})
+    got = {r["subscriber_id"]: r["offer_id"] for r in match_offers(df, offers).collect()}
+    assert got == {"m1": "relocation", "m2": "relocation", "m3": NO_OFFER}

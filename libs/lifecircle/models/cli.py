@@ -88,6 +88,7 @@ def cmd_fit(ns: argparse.Namespace) -> int:
 
 def cmd_score(ns: argparse.Namespace) -> int:
     from lifecircle.models.features import FeatureSpec
+    from lifecircle.models.reasons import scoring_options
     from lifecircle.models.trainer import load_bundle, score_churn
 
     cfg, spark = _session(ns)
@@ -100,9 +101,8 @@ def cmd_score(ns: argparse.Namespace) -> int:
     if missing:
         raise InputError(f"input {ns.input} lacks the model's feature columns: {', '.join(missing[:10])}")
     df, id_col = _with_id(df, ns.id)
-    reasons = section.get("reasons") or {}
-    scored = score_churn(model, spec, meta["profile"], df, id_col, top_k=int(reasons.get("top_k", 3)),
-                         clip=float(reasons.get("z_clip", 3.0)), keep=tuple(ns.keep))
+    scored = score_churn(model, spec, meta["profile"], df, id_col, keep=tuple(ns.keep),
+                         **scoring_options(section.get("reasons") or {}))
     fmt = ns.format or ("csv" if ns.out.lower().endswith(".csv") else "parquet")
     if fmt == "csv":
         flat = (scored.withColumn("top_reasons", F.concat_ws("|", "top_reasons"))

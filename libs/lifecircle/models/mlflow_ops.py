@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,11 +78,28 @@ def validation_auc(model: PipelineModel, valid: DataFrame) -> float:
     return auc_scores(with_probability(model.transform(valid)).select(LABEL, PROB), LABEL, PROB)["auc"]
 
 
+def outdated_profile(run_id: str) -> str | None:
+    """Why the reason profile logged in run `run_id` cannot explain today's scores (absent, or made by an
+    older reason method), or None when it can: such a champion cannot serve score_churn."""
+    import mlflow
+
+    from lifecircle.models.reasons import REASON_METHOD
+
+    try:
+        profile = mlflow.artifacts.load_dict(f"runs:/{run_id}/{PROFILE_ARTIFACT}")
+    except Exception:
+        return "it has no reason profile"
+    method = profile.get("method") if isinstance(profile, dict) else None
+    return None if method == REASON_METHOD else f"its reason profile is of an older method ({method or 'z-score'})"
+
+
 def register_and_promote(name: str, model_uri: str, run_id: str, challenger_metric: float, valid: DataFrame,
-                         min_improvement: float = 0.0) -> Promotion:
+                         min_improvement: float = 0.0,
+                         champion_check: Callable[[str], str | None] | None = None) -> Promotion:
     """Register `model_uri` as a new version of `name` with alias challenger; evaluate the current champion on
     the same validation rows and move `champion` to the new version only if it is better by more than
-    `min_improvement` (or there is no usable champion). Tags the version and the run with the decision."""
+    `min_improvement` (or there is no usable champion: `champion_check(champion run id)` may name why it is
+    unusable beyond scoring, e.g. outdated_profile). Tags the version and the run with the decision."""
     import mlflow
     import mlflow.spark
     from mlflow import MlflowClient
@@ -92,8 +110,11 @@ def register_and_promote(name: str, model_uri: str, run_id: str, challenger_metr
     client.set_registered_model_alias(name, CHALLENGER, version)
     current = champion_version(client, name)
     champ_metric: float | None = None
+    unusable = champion_check(client.get_model_version(name, current).run_id) if current and champion_check else None
     if current is None:
         promoted, reason = True, "no champion yet"
+    elif unusable:
+        promoted, reason = True, f"champion v{current} cannot serve: {unusable}"
     else:
         try:
             champ = mlflow.spark.load_model(f"models:/{name}@{CHAMPION}")

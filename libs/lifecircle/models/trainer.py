@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from lifecircle.core.errors import InputError
 from lifecircle.models.evaluation import Evaluation, add_rank_decile, evaluate
 from lifecircle.models.features import LABEL, FeatureSpec, class_counts, with_class_weights
-from lifecircle.models.reasons import add_reasons, reason_profile
+from lifecircle.models.reasons import add_reasons, profile_options, reason_profile
 from lifecircle.models.training import PROB, TrainResult, fit_select, with_probability
 
 
@@ -59,19 +59,20 @@ def train_churn(train: DataFrame, valid: DataFrame, spec: FeatureSpec, section: 
                              "grid": {result.kind: {k: [v] for k, v in result.params.items()}}},
                             refit=False, weighted=weighted)
     prepared = PipelineModel(stages=result.model.stages[:-1]).transform(train)
-    profile = reason_profile(prepared, spec, result.importances,
-                             (section.get("reasons") or {}).get("families") or {},
-                             int((section.get("reasons") or {}).get("max_features", 40)))
+    reasons = section.get("reasons") or {}
+    profile = reason_profile(prepared, spec, result.importances, reasons.get("families") or {},
+                             **profile_options(reasons))
     counts = {"train_rows": pos + neg, "train_churners": pos, "valid_rows": vpos + vneg, "valid_churners": vpos}
     return TrainedChurn(result=result, spec=spec, profile=profile, validation=ev, counts=counts)
 
 
 def score_churn(model: PipelineModel, spec: FeatureSpec, profile: dict[str, Any], df: DataFrame, id_col: str,
-                top_k: int = 3, clip: float = 3.0, unmapped: str = "feature", keep: tuple[str, ...] = ()) -> DataFrame:
+                top_k: int = 3, clip: float = 3.0, unmapped: str = "feature", keep: tuple[str, ...] = (),
+                importance_power: float = 0.25) -> DataFrame:
     """Rows with the model's feature columns and `id_col` in; id, churn_probability, rank, decile,
     top_reasons, reason_details (and any `keep` columns) out, ranked riskiest first."""
     out = with_probability(model.transform(df))
-    out = add_reasons(out, spec, profile, top_k=top_k, clip=clip, unmapped=unmapped)
+    out = add_reasons(out, spec, profile, top_k=top_k, clip=clip, unmapped=unmapped, importance_power=importance_power)
     out = out.select(id_col, *keep, PROB, "top_reasons", "reason_details")
     return add_rank_decile(out, PROB, tie_break=id_col)
 

@@ -17,7 +17,7 @@ EXPECTED_KINDS: dict[str, tuple[str, ...]] = {
     "competitor_poaching": ("device_subsidy", "tenure_upgrade", "family_sharing", "data_pack"),
     "complaints": ("service_care",),
     "bill_decline": ("plan_migration", "data_pack"),
-    "moving_away": ("family_sharing",),
+    "moving_away": ("relocation", "family_sharing"),
     "contagion": ("family_sharing",),
 }
 

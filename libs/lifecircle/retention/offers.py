@@ -16,7 +16,7 @@ from lifecircle.core.errors import ConfigError
 
 NO_OFFER = "no_eligible_offer"
 OFFER_KINDS = ("plan_migration", "data_pack", "tenure_upgrade", "family_sharing", "device_subsidy",
-               "vas_trial", "service_care")
+               "vas_trial", "service_care", "relocation")
 PLAN_FIT_RULES = ("no_plan", "wrong_type", "step_up", "step_down", "none", "unknown_plan")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # score of a reason match by the reason's position in top_reasons (strongest first)
