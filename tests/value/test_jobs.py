@@ -29,6 +29,7 @@ def panorama_rows(month: str) -> list[tuple]:
             60.0 if data_user else 600.0, 5 if data_user else 40, len(held), 0.1, 0.0, 0.5,
             93.0 if data_user else 288.0, 0.0, 12 + i, 0.0, 0, data_user, held, "normal", False,
             "student" if i % 4 == 0 else None, False,
+            8000.0 + i if data_user else 100.0 + i, None,  # data_mb_m1 as this month, data_mb_m2 unknown
         ))
     return rows
 
@@ -38,7 +39,7 @@ SCHEMA = ("month string, subscriber_id string, plan_id string, age_band string, 
           "vas_products_held int, voice_long_distance_share double, voice_roaming_share double, "
           "voice_on_net_share double, arpu double, arpu_trend double, tenure_months int, data_mb_growth double, "
           "vas_trials long, is_5g_user boolean, vas_held_ids array<string>, status string, churned boolean, "
-          "occupation string, is_zero_user boolean")
+          "occupation string, is_zero_user boolean, data_mb_m1 double, data_mb_m2 double")
 
 
 def test_value_jobs(spark, tmp_path):

@@ -16,6 +16,7 @@ from lifecircle.value.plan_fit import (
     fit_plans,
     price_all,
     tariff_rows,
+    usage_from,
 )
 
 CATALOGUE = {
@@ -139,3 +140,19 @@ def test_cli_pricing_agrees_with_spark_bills():
     assert plan_bills(CATALOGUE, 10.0, 0, 5000.0) == [
         ("DB", "data", D("50.00")), ("DA", "data", D("170.00")), ("CA", "campus", D("205.00")),
         ("VA", "voice", D("1495.00")), ("VB", "voice", D("1500.00"))]
+
+
+def test_project_usage_averages_data_over_three_months(spark):
+    """conf/value.yaml prices data on the three-month average; a line younger than three months on its month."""
+    from lifecircle.core.config import load_config
+
+    exprs = load_config("test").section("value")["plan_fit"]["usage"]
+    pano = spark.createDataFrame([
+        ("a", "PL18", 900.0, 300.0, 600.0, 12), ("b", "PL18", 900.0, None, None, 12), ("c", "PL18", 900.0, 0.0, 0.0, 2),
+    ], "subscriber_id string, plan_id string, data_mb double, data_mb_m1 double, data_mb_m2 double, tenure_months int")
+    pano = pano.selectExpr("*", "10.0 AS voice_mo_minutes", "CAST(1 AS BIGINT) AS sms_mo", "'24-30' AS age_band",
+                           "false AS is_group_member")
+    got = {r["subscriber_id"]: r["data_mb"] for r in usage_from(pano, exprs).collect()}
+    assert got == {"a": 600.0, "b": 900.0, "c": 900.0}
+    with pytest.raises(ConfigError, match=r"value\.plan_fit\.usage\.data_mb"):
+        usage_from(pano.drop("data_mb_m1"), exprs)

@@ -129,6 +129,12 @@ def usage_from(panorama: DataFrame, exprs: Mapping[str, str], subscriber_id: str
     missing = {"plan_id", "voice_min", "sms", "data_mb"} - set(exprs)
     if missing:
         raise ConfigError(f"value.plan_fit.usage lacks {sorted(missing)}")
+    for n, e in exprs.items():  # analyse each now (no job) so a bad expression names its key
+        try:
+            _ = panorama.select(F.expr(e)).schema
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise ConfigError(f"value.plan_fit.usage.{n}: cannot be computed from the panorama ({first})") from exc
     return panorama.select(F.col(subscriber_id).alias("subscriber_id"),
                            *[F.expr(e).alias(n) for n, e in exprs.items()])
 
