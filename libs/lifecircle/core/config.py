@@ -195,3 +195,17 @@ def load_config(
         _merge(data, _nest(dotted.strip(), _parse_scalar(raw)), f"--set {dotted.strip()}")
     data = _resolve_refs(data, data)
     return Config(data, env, conf_path)
+
+
+def config_expr(df: Any, sql: str, where: str) -> Any:
+    """`F.expr(sql)` analysed against DataFrame `df` now (no job runs), so that a configured expression with a
+    syntax error or an unknown column is a one-line ConfigError naming its key `where`."""
+    from pyspark.sql import functions as F
+
+    try:
+        col = F.expr(sql)
+        _ = df.select(col).schema
+    except Exception as exc:  # ParseException / AnalysisException
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise ConfigError(f"{where}: invalid SQL ({first})") from exc
+    return col

@@ -10,6 +10,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from lifecircle.core.config import config_expr
 from lifecircle.core.errors import ConfigError
 
 ALERTS_SCHEMA = T.StructType([
@@ -26,13 +27,7 @@ ALERTS_SCHEMA = T.StructType([
 def _level_expr(df: DataFrame, levels: dict[str, str], rule: str):
     expr = None
     for level, cond in levels.items():
-        try:
-            c = F.expr(cond)
-            _ = df.select(c).schema  # parse and analyse now (no job), so a bad rule names itself
-        except Exception as exc:
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            raise ConfigError(f"churn.alerts.rules.{rule}.levels.{level}: invalid SQL ({first})") from exc
-        c = F.coalesce(c, F.lit(False))
+        c = F.coalesce(config_expr(df, cond, f"churn.alerts.rules.{rule}.levels.{level}"), F.lit(False))
         expr = F.when(c, F.lit(level)) if expr is None else expr.when(c, F.lit(level))
     if expr is None:
         raise ConfigError(f"churn.alerts.rules.{rule}: no levels")

@@ -110,10 +110,9 @@ def register_and_promote(name: str, model_uri: str, run_id: str, challenger_metr
     client.set_registered_model_alias(name, CHALLENGER, version)
     current = champion_version(client, name)
     champ_metric: float | None = None
-    unusable = champion_check(client.get_model_version(name, current).run_id) if current and champion_check else None
     if current is None:
         promoted, reason = True, "no champion yet"
-    elif unusable:
+    elif champion_check and (unusable := champion_check(client.get_model_version(name, current).run_id)):
         promoted, reason = True, f"champion v{current} cannot serve: {unusable}"
     else:
         try:

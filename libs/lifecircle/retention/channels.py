@@ -8,6 +8,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lifecircle.core.config import config_expr
 from lifecircle.core.errors import ConfigError
 
 
@@ -30,13 +31,7 @@ def parse_channels(channels_cfg: Any) -> list[tuple[str, int, str]]:
 
 
 def _cond(df: DataFrame, name: str, when: str) -> Column:
-    try:
-        c = F.expr(when)
-        _ = df.select(c).schema
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0][:200]
-        raise ConfigError(f"retention.channels.{name}.when: invalid SQL ({first})") from exc
-    return F.coalesce(c, F.lit(False))
+    return F.coalesce(config_expr(df, when, f"retention.channels.{name}.when"), F.lit(False))
 
 
 def assign_channels(df: DataFrame, channels: list[tuple[str, int, str]]) -> DataFrame:

@@ -12,6 +12,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lifecircle.core.config import config_expr
 from lifecircle.core.errors import ConfigError
 
 NO_OFFER = "no_eligible_offer"
@@ -105,13 +106,7 @@ def parse_offers(doc: Any, families: tuple[str, ...] | None = None) -> list[Offe
 
 
 def _eligible(df: DataFrame, o: Offer) -> Column:
-    try:
-        cond = F.expr(o.eligible_if)
-        _ = df.select(cond).schema  # analyse now (no job) so a bad predicate names its offer
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0][:200]
-        raise ConfigError(f"offers.yaml: offers.{o.offer_id}.eligible_if: invalid SQL ({first})") from exc
-    return F.coalesce(cond, F.lit(False))
+    return F.coalesce(config_expr(df, o.eligible_if, f"offers.yaml: offers.{o.offer_id}.eligible_if"), F.lit(False))
 
 
 def _reason_score(o: Offer) -> Column:

@@ -17,6 +17,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, DecimalType, IntegerType, StringType, StructField, StructType
 
+from lifecircle.core.config import config_expr
 from lifecircle.core.errors import ConfigError, InputError
 
 MONEY = DecimalType(12, 2)
@@ -129,14 +130,8 @@ def usage_from(panorama: DataFrame, exprs: Mapping[str, str], subscriber_id: str
     missing = {"plan_id", "voice_min", "sms", "data_mb"} - set(exprs)
     if missing:
         raise ConfigError(f"value.plan_fit.usage lacks {sorted(missing)}")
-    for n, e in exprs.items():  # analyse each now (no job) so a bad expression names its key
-        try:
-            _ = panorama.select(F.expr(e)).schema
-        except Exception as exc:
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            raise ConfigError(f"value.plan_fit.usage.{n}: cannot be computed from the panorama ({first})") from exc
     return panorama.select(F.col(subscriber_id).alias("subscriber_id"),
-                           *[F.expr(e).alias(n) for n, e in exprs.items()])
+                           *[config_expr(panorama, e, f"value.plan_fit.usage.{n}").alias(n) for n, e in exprs.items()])
 
 
 def _units(c: str) -> Column:
