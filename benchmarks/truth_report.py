@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     value: dict[str, Any] = {}
     if (seg := gold("gold.segments", month)) is not None:
         value["segment_ari"] = ev.segment_ari(seg, truth)
+        value["segment_ari_clustered"] = ev.segment_ari(seg, truth, clustered_only=True)
     if (rules := gold("gold.association_rules", month)) is not None:
         value["rules"] = ev.rule_recovery(rules, spark.read.parquet(f"{truth_root}/association_rules"))
     if (fit := gold("gold.plan_fit", month)) is not None:
@@ -221,7 +222,8 @@ def to_markdown(r: dict[str, Any]) -> str:
     out += ["## Value uplift (targets: ARI ≥ 0.7, rule confidence ±0.05, plan-mismatch P/R ≥ 0.9, "
             "propensity top-decile lift ≥ 3)", ""]
     if "segment_ari" in v:
-        out.append(f"- segment ARI vs planted behaviour groups: {_num(v['segment_ari'])}")
+        out.append(f"- segment ARI vs planted behaviour groups: {_num(v['segment_ari'])} (all subscribers), "
+                   f"{_num(v.get('segment_ari_clustered'))} (the clustered, leaving out the inactive segment)")
     for rule in v.get("rules", []):
         out.append(f"- rule {rule['rule']}: found={rule['found']} confidence={_num(rule['confidence'])} "
                    f"planted={_num(rule['planted'])}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecircle.value.evaluation import plan_mismatch_scores, rule_recovery
+from lifecircle.value.evaluation import plan_mismatch_scores, rule_recovery, segment_ari
 from lifecircle.value.segments import adjusted_rand_index
 
 
@@ -34,3 +34,14 @@ def test_adjusted_rand_index(spark):
     # sklearn.metrics.adjusted_rand_score([0, 0, 1, 1], [0, 0, 1, 2]) = 0.5714285714285715
     df = spark.createDataFrame([("x", 0), ("x", 0), ("y", 1), ("y", 2)], "t string, p int")
     assert adjusted_rand_index(df, "t", "p") == pytest.approx(0.5714285714285715)
+
+
+def test_segment_ari_over_all_or_only_the_clustered(spark):
+    # the clustered a, b, c, d match their groups exactly; the inactive segment 0 holds one of each group
+    seg = spark.createDataFrame([("a", 1), ("b", 1), ("c", 2), ("d", 2), ("e", 0), ("f", 0)],
+                                "subscriber_id string, behaviour_segment int")
+    truth = spark.createDataFrame([("a", "student"), ("b", "student"), ("c", "worker"), ("d", "worker"),
+                                   ("e", "student"), ("f", "worker")], "subscriber_id string, behaviour_group string")
+    assert segment_ari(seg, truth, clustered_only=True) == pytest.approx(1.0)
+    # all six: sklearn.metrics.adjusted_rand_score([0, 0, 1, 1, 0, 1], [1, 1, 2, 2, 0, 0]) = 0.24242424242424243
+    assert segment_ari(seg, truth) == pytest.approx(0.24242424242424243)

@@ -394,7 +394,7 @@ def terminal(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
         F.col("msisdn"), F.concat(body, luhn_digit(body)).alias("imei"), first.alias("first_seen"), _date_of(spec, last_d).alias("last_seen"))
 
 
-NEW_ORDER_RATE = 0.15  # monthly take-up = rate x planted propensity (about 4% of subscribers order something a month)
+NEW_ORDER_RATE = 0.25  # monthly take-up = rate x planted propensity (about 5% of subscribers order something a month)
 
 
 def vas_orders(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:

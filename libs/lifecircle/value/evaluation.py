@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lifecircle.ingest.privacy import pseudonymise
-from lifecircle.value.segments import adjusted_rand_index
+from lifecircle.value.segments import INACTIVE_SEGMENT, adjusted_rand_index
 
 FIRED = ("no_plan", "wrong_type", "step_up", "step_down")
 
@@ -25,9 +25,13 @@ def truth_subscribers(truth: DataFrame, key: bytes) -> DataFrame:
 
 
 def segment_ari(segments: DataFrame, truth: DataFrame, truth_col: str = "behaviour_group",
-                seg_col: str = "behaviour_segment") -> float:
-    """gold.segments (one month) + pseudonymised truth → adjusted Rand index of segments vs planted groups."""
-    pairs = segments.select("subscriber_id", seg_col).join(truth.select("subscriber_id", truth_col), "subscriber_id")
+                seg_col: str = "behaviour_segment", clustered_only: bool = False) -> float:
+    """gold.segments (one month) + pseudonymised truth → adjusted Rand index of segments vs planted groups;
+    `clustered_only` leaves out the fixed inactive segment (no use this month: no behaviour to recover)."""
+    seg = segments.select("subscriber_id", seg_col)
+    if clustered_only:
+        seg = seg.where(F.col(seg_col) != F.lit(INACTIVE_SEGMENT))
+    pairs = seg.join(truth.select("subscriber_id", truth_col), "subscriber_id")
     return adjusted_rand_index(pairs.fillna("none", subset=[truth_col]), truth_col, seg_col)
 
 
