@@ -194,24 +194,35 @@ def voice_cdr(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
     calls = calls.join(F.broadcast(_peer_info(subs)), "contact", "left").where(
         F.col("contact").isNull() | (F.col("d") < F.coalesce(F.col("c_churn_d"), F.lit(NEVER))))
     rid = F.format_string("%s%08d%03d", F.col("ymd"), F.col("id"), F.col("k"))
-    base = [F.col("d"), F.col("date"), F.col("t"), F.col("dur").cast("string").alias("duration_s"), F.col("call_type")]
-    own = calls.select(
-        file_key(spec, F.col("d"), F.col("id")).alias("fk"), (F.col("d") * 86400 + F.col("t")).alias("o1"),
-        ((F.col("id") * 1000 + F.col("k")) * 4 + F.when(F.col("mo"), 0).otherwise(2)).alias("o2"), F.col("id").alias("sid"),
-        F.concat(rid, F.when(F.col("mo"), F.lit("0")).otherwise(F.lit("2"))).alias("record_id"),
-        F.col("msisdn"), F.col("other_number"), F.when(F.col("mo"), F.lit("MO")).otherwise(F.lit("MT")).alias("direction"),
-        hms(F.col("date"), F.col("t")).alias("start_time"), base[3], base[4], F.col("other_network"),
-        location(F.col("hour")).alias("cell_id"),
-        F.when(~F.col("mo") & (uniform(s, "fwd", *keys) < 0.03), F.lit("1")).otherwise(F.lit("0")).alias("forwarded"))
     at_work = F.col("weekday") & F.col("c_work").isNotNull() & F.col("hour").between(9, 16)
-    mirror = calls.where(F.col("mo") & F.col("contact").isNotNull()).select(
-        file_key(spec, F.col("d"), F.col("contact")).alias("fk"), (F.col("d") * 86400 + F.col("t")).alias("o1"),
-        ((F.col("id") * 1000 + F.col("k")) * 4 + 1).alias("o2"), F.col("contact").alias("sid"),
-        F.concat(rid, F.lit("1")).alias("record_id"), F.col("c_msisdn").alias("msisdn"), F.col("msisdn").alias("other_number"),
-        F.lit("MT").alias("direction"), hms(F.col("date"), F.col("t")).alias("start_time"), base[3], base[4],
-        F.lit("on_net").alias("other_network"), F.when(at_work, F.col("c_work")).otherwise(F.col("c_home")).alias("cell_id"),
-        F.lit("0").alias("forwarded"))
-    return own.unionByName(mirror)
+    mo = F.col("mo")
+    return _with_mirror(calls, mo & F.col("contact").isNotNull(), [
+        ("fk", file_key(spec, F.col("d"), F.col("id")), file_key(spec, F.col("d"), F.col("contact"))),
+        ("o1", F.col("d") * 86400 + F.col("t"), None),
+        ("o2", (F.col("id") * 1000 + F.col("k")) * 4 + F.when(mo, 0).otherwise(2), (F.col("id") * 1000 + F.col("k")) * 4 + 1),
+        ("sid", F.col("id"), F.col("contact")),
+        ("record_id", F.concat(rid, F.when(mo, F.lit("0")).otherwise(F.lit("2"))), F.concat(rid, F.lit("1"))),
+        ("msisdn", F.col("msisdn"), F.col("c_msisdn")),
+        ("other_number", F.col("other_number"), F.col("msisdn")),
+        ("direction", F.when(mo, F.lit("MO")).otherwise(F.lit("MT")), F.lit("MT")),
+        ("start_time", hms(F.col("date"), F.col("t")), None),
+        ("duration_s", F.col("dur").cast("string"), None),
+        ("call_type", F.col("call_type"), None),
+        ("other_network", F.col("other_network"), F.lit("on_net")),
+        ("cell_id", location(F.col("hour")), F.when(at_work, F.col("c_work")).otherwise(F.col("c_home"))),
+        ("forwarded", F.when(~mo & (uniform(s, "fwd", *keys) < 0.03), F.lit("1")).otherwise(F.lit("0")), F.lit("0")),
+    ])
+
+
+def _with_mirror(df: DataFrame, mirrored: Column, columns: list[tuple[str, Column, Column | None]]) -> DataFrame:
+    """Each record as the caller's row and, where `mirrored`, also as the on-net callee's row, in one pass over
+    `df` (a union of two selects would compute the whole record plan twice). `columns`: (name, caller's value,
+    callee's value or None when the same)."""
+    x = df.select("*", F.explode(F.when(mirrored, F.array(F.lit(False), F.lit(True)))
+                                 .otherwise(F.array(F.lit(False)))).alias("_mirror"))
+    m = F.col("_mirror")
+    return x.select(*[(own if other is None else F.when(m, other).otherwise(own)).alias(name)
+                      for name, own, other in columns])
 
 
 def sms(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
@@ -229,21 +240,21 @@ def sms(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
         F.col("contact").isNull() | (F.col("d") < F.coalesce(F.col("c_churn_d"), F.lit(NEVER))))
     rid = F.format_string("S%s%08d%03d", F.col("ymd"), F.col("id"), F.col("k"))
     svc = F.col("svc")
-    own = x.select(
-        file_key(spec, F.col("d"), F.col("id")).alias("fk"), (F.col("d") * 86400 + F.col("t")).alias("o1"),
-        ((F.col("id") * 1000 + F.col("k")) * 2).alias("o2"), F.col("id").alias("sid"),
-        F.concat(rid, F.lit("0")).alias("record_id"), F.col("msisdn"),
-        F.when(svc, F.concat(F.lit("1065"), F.lpad(below(s, "sc", 10000, "k").cast("string"), 4, "0"))).otherwise(F.col("other_number")).alias("other_number"),
-        F.when(svc, F.lit("MT")).otherwise(F.lit("MO")).alias("direction"), hms(F.col("date"), F.col("t")).alias("send_time"),
-        F.when(svc, F.lit("service")).otherwise(F.col("other_network")).alias("other_network"),
-        F.when(svc | (F.col("other_network") == "service"), F.lit("service")).otherwise(F.lit("p2p")).alias("sms_type"))
-    mirror = x.where(~svc & F.col("contact").isNotNull()).select(
-        file_key(spec, F.col("d"), F.col("contact")).alias("fk"), (F.col("d") * 86400 + F.col("t")).alias("o1"),
-        ((F.col("id") * 1000 + F.col("k")) * 2 + 1).alias("o2"), F.col("contact").alias("sid"),
-        F.concat(rid, F.lit("1")).alias("record_id"), F.col("c_msisdn").alias("msisdn"), F.col("msisdn").alias("other_number"),
-        F.lit("MT").alias("direction"), hms(F.col("date"), F.col("t")).alias("send_time"), F.lit("on_net").alias("other_network"),
-        F.lit("p2p").alias("sms_type"))
-    return own.unionByName(mirror)
+    return _with_mirror(x, ~svc & F.col("contact").isNotNull(), [
+        ("fk", file_key(spec, F.col("d"), F.col("id")), file_key(spec, F.col("d"), F.col("contact"))),
+        ("o1", F.col("d") * 86400 + F.col("t"), None),
+        ("o2", (F.col("id") * 1000 + F.col("k")) * 2, (F.col("id") * 1000 + F.col("k")) * 2 + 1),
+        ("sid", F.col("id"), F.col("contact")),
+        ("record_id", F.concat(rid, F.lit("0")), F.concat(rid, F.lit("1"))),
+        ("msisdn", F.col("msisdn"), F.col("c_msisdn")),
+        ("other_number", F.when(svc, F.concat(F.lit("1065"), F.lpad(below(s, "sc", 10000, "k").cast("string"), 4, "0")))
+         .otherwise(F.col("other_number")), F.col("msisdn")),
+        ("direction", F.when(svc, F.lit("MT")).otherwise(F.lit("MO")), F.lit("MT")),
+        ("send_time", hms(F.col("date"), F.col("t")), None),
+        ("other_network", F.when(svc, F.lit("service")).otherwise(F.col("other_network")), F.lit("on_net")),
+        ("sms_type", F.when(svc | (F.col("other_network") == "service"), F.lit("service")).otherwise(F.lit("p2p")),
+         F.lit("p2p")),
+    ])
 
 
 def data_usage(sd: DataFrame, spec: ProvinceSpec) -> DataFrame:

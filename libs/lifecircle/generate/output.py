@@ -53,16 +53,18 @@ def write_feeds(spark: SparkSession, records: dict[str, DataFrame], spec: Provin
         own = file_names(spec, feed)
         files = spark.createDataFrame([(k,) for k in own], "fk int")
         lines = render.to_lines(rec, feed, files, spec.seed, spec.defect_rate)
-        parts.append(lines.select((F.col("fk") + base).alias("fk"), "line", "value", "kind", F.lit(feed).alias("feed"),
+        parts.append(lines.select((F.col("fk") + base).alias("fk"), "o1", "o2", "dup", "value", "kind", F.lit(feed).alias("feed"),
                                   F.lit(FEEDS[feed].gzip).alias("gz")))
         names.update({base + k: v for k, v in own.items()})
         base += max(own) + 1
     lines = parts[0]
     for p in parts[1:]:
         lines = lines.unionByName(p)
-    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
+    partitions = max(1, min(len(names), int(spark.conf.get("spark.sql.shuffle.partitions") or 8)))
+    lines = render.number_lines(lines, partitions).persist(StorageLevel.MEMORY_AND_DISK)
     for gz in (True, False):
-        writer = (lines.where(F.col("gz") == gz).repartition("fk").sortWithinPartitions("fk", "line")
+        # already clustered by file: sorting inside the partitions is all the partitioned writer needs
+        writer = (lines.where(F.col("gz") == gz).sortWithinPartitions("fk", "line")
                   .select("fk", "value").write.mode("overwrite").partitionBy("fk"))
         if gz:
             writer = writer.option("compression", "gzip")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lifecircle.feeds import FEEDS
@@ -68,7 +68,8 @@ def _corrupt(feed: str, col: str, kind: Column) -> Column:
 
 
 def to_lines(records: DataFrame, feed: str, files: DataFrame, seed: int, rate: float) -> DataFrame:
-    """Records (fk, o1, o2, feed columns as strings) → (fk, o1, o2, dup, value, kind, line) including one header per file.
+    """Records (fk, o1, o2, feed columns as strings) → (fk, o1, o2, dup, value, kind) including one header per file
+    (o1 = o2 = -1); `number_lines` adds the line numbers once all feeds are together.
 
     `files` lists every file index (`fk`) so that empty days still get a header-only file.
     """
@@ -88,7 +89,12 @@ def to_lines(records: DataFrame, feed: str, files: DataFrame, seed: int, rate: f
     lines = x.select("fk", "o1", "o2", "dup", value.alias("value"), "kind")
     headers = files.select(F.col("fk").cast("int"), F.lit(-1).cast("long").alias("o1"), F.lit(-1).cast("long").alias("o2"),
                            F.lit(0).alias("dup"), F.lit(spec.delimiter.join(names)).alias("value"), F.lit(None).cast("string").alias("kind"))
-    from pyspark.sql import Window
+    return headers.unionByName(lines)
 
+
+def number_lines(lines: DataFrame, partitions: int) -> DataFrame:
+    """Lines of every file → hash-partitioned by file (`fk`) with `line`, the 1-based line number in its file. The
+    window reuses the partitioning, so the lines are shuffled once and each file lies in one partition (one part
+    file per file when written with partitionBy("fk"))."""
     w = Window.partitionBy("fk").orderBy("o1", "o2", "dup")
-    return headers.unionByName(lines).withColumn("line", F.row_number().over(w))
+    return lines.repartition(partitions, "fk").withColumn("line", F.row_number().over(w))
