@@ -121,6 +121,7 @@ def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str,
     for name, text in reference.reference_files(cells, events).items():
         (ref_dir / name).write_bytes(text.encode("utf-8"))
 
+    t0 = time.perf_counter()
     # materialised once: every feed reads a plain scan instead of re-planning the trait expressions
     population.subscribers(spark, spec, cells).write.mode("overwrite").parquet(f"{out}/_staging/subscribers")
     subs = spark.read.parquet(f"{out}/_staging/subscribers").persist(StorageLevel.MEMORY_AND_DISK)
@@ -139,6 +140,8 @@ def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str,
         "signalling": activity.signalling(sd, spec, cells, events, spark),
     }
     feeds = {k: v.drop("sid") for k, v in feeds.items()}
+    log.info("population of %d subscribers and %d sub-days in %.1fs", spec.n_subs, sd.count(), time.perf_counter() - t0)
+    t0 = time.perf_counter()
     if only_feed_timings is None:
         counts = write_feeds(spark, feeds, spec, out)
     else:  # the benchmark: one feed at a time, timed
@@ -149,6 +152,8 @@ def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str,
             only_feed_timings[feed] = time.perf_counter() - t0
     for feed, n in counts.items():
         log.info("generated %s: %d rows", feed, n)
+    log.info("feeds written in %.1fs", time.perf_counter() - t0)
+    t0 = time.perf_counter()
     sd.unpersist()
     dup = _deliver_twice(spec, out)
     cells_df = truth.cells_frame(spark, cells)
@@ -165,6 +170,7 @@ def generate_province(spark: SparkSession, spec: ProvinceSpec, out: str,
         df.coalesce(1).write.mode("overwrite").parquet(f"{t}/{name}")
     subs.unpersist()
     shutil.rmtree(f"{out}/_staging", ignore_errors=True)
+    log.info("truth tables written in %.1fs", time.perf_counter() - t0)
     return Province(f"{out}/raw", t, spec.months, spec.seed, spec.n_subs), counts
 
 
