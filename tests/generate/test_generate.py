@@ -111,6 +111,23 @@ def test_numbers_and_imeis_are_valid(tiny_province):
     assert not luhn_ok(imeis[0][:14] + str((int(imeis[0][14]) + 1) % 10))
 
 
+def test_on_net_calls_and_sms_are_mirrored_for_the_callee(tiny_province):
+    """Every on-net MO record has the callee's MT copy (record id ...0 → ...1, numbers swapped, same time);
+    a planted defect on either line may break a pair, about 1% of them."""
+    raw = Path(tiny_province.raw)
+    for feed, time_col in (("voice_cdr", "start_time"), ("sms", "send_time")):
+        rows = {r["record_id"]: r for r in _rows(raw, feed)}
+        originals = [r for r in rows.values() if r["direction"] == "MO" and r["other_network"] == "on_net"
+                     and r["record_id"].endswith("0")]
+        assert len(originals) > 100, feed
+        mirrored = sum(
+            1 for r in originals
+            if (m := rows.get(r["record_id"][:-1] + "1")) is not None
+            and (m["direction"], m["msisdn"], m["other_number"], m[time_col]) == ("MT", r["other_number"], r["msisdn"], r[time_col]))
+        assert mirrored >= 0.97 * len(originals), (feed, mirrored, len(originals))
+        assert not any(r["record_id"].endswith("1") and r["direction"] == "MO" for r in rows.values()), feed
+
+
 def test_home_cell_is_the_modal_night_cell(spark, tiny_province):
     raw = Path(tiny_province.raw)
     night: dict[str, Counter] = defaultdict(Counter)
