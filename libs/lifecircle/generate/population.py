@@ -280,8 +280,8 @@ def _weighted_index(weights: list[float], u: Column) -> Column:
 def propensity_exprs(spec: ProvinceSpec) -> dict[str, Column]:
     """The planted drivers of each VAS product's take-up probability (truth.propensities)."""
     g, age, genre = F.col("behaviour_group"), F.col("age"), F.col("event_genre")
-    heavy = F.col("data_f") > 2.0
-    office_heavy = g.isin("civil_servant", "white_collar") & (F.col("data_f") > 1.5)
+    heavy_data, very_heavy_data = F.col("data_f") > 1.5, F.col("data_f") > 2.0
+    office = g.isin("civil_servant", "white_collar")
     concert = genre.isin("pop", "rock", "symphony", "folk")
 
     def b(cond: Column, v: float) -> Column:
@@ -291,14 +291,14 @@ def propensity_exprs(spec: ProvinceSpec) -> dict[str, Column]:
     # each, strong enough that a model on the panorama can rank the takers (top-decile lift >= 3 planted ~5).
     return {
         "VAS01": 0.35 + b(concert, 0.3) + b(age < 30, 0.1),
-        "VAS02": 0.30 + b(age < 35, 0.2) + b(F.col("data_f") > 1.5, 0.1),
-        "VAS03": 0.15 + b(g.isin("civil_servant", "white_collar"), 0.2),
+        "VAS02": 0.30 + b(age < 35, 0.2) + b(heavy_data, 0.1),
+        "VAS03": 0.15 + b(office, 0.2),
         "VAS04": 0.02 + b(g == "student", 0.35),
         "VAS05": 0.06 + b(concert, 0.15),
         "VAS06": 0.02 + b(F.col("is_parent"), 0.25),
-        "VAS07": 0.02 + b(heavy, 0.3),
+        "VAS07": 0.02 + b(very_heavy_data, 0.3),
         "VAS08": 0.05 + b(age > 50, 0.05),
-        "VAS09": 0.01 + b(office_heavy, 0.35),
+        "VAS09": 0.01 + b(office & heavy_data, 0.35),
         "VAS10": 0.01 + b(genre.isin("pop", "folk"), 0.4),
     }
 
