@@ -184,3 +184,18 @@ def test_truth_tables_have_their_columns(spark, tiny_province):
     }
     for name, expected in cols.items():
         assert expected <= set(spark.read.parquet(f"{t}/{name}").columns), name
+
+
+def test_zero_pad_and_hms_print_as_printf_does(spark):
+    from pyspark.sql import functions as F
+
+    from lifecircle.generate.activity import hms, zero_pad
+
+    values = [0, 7, 42, 999, 1000, 123456789]
+    df = spark.createDataFrame([(v,) for v in values], "v long")
+    got = [r[0] for r in df.select(zero_pad(F.col("v"), 3)).collect()]
+    assert got == [f"{v:03d}" for v in values]  # never cut short: 1000 stays "1000"
+    secs = [0, 59, 3600 + 61, 86399]
+    df = spark.createDataFrame([("2026-10-01", s) for s in secs], "d string, s int")
+    got = [r[0] for r in df.select(hms(F.col("d"), F.col("s"))).collect()]
+    assert got == ["2026-10-01 00:00:00", "2026-10-01 00:00:59", "2026-10-01 01:01:01", "2026-10-01 23:59:59"]

@@ -36,10 +36,18 @@ AREAS = (("billing", "账单费用"), ("network", "网络质量"), ("data", "流
          ("service", "服务态度"), ("plan", "套餐资费"))
 
 
+def zero_pad(value: Column, width: int) -> Column:
+    """A non-negative integer as text, left-padded with zeros to `width` (as printf's %0<width>d, never cut
+    short): a plain string expression, several times cheaper per row than `format_string`'s Java Formatter."""
+    text = value.cast("long").cast("string")
+    return F.when(F.length(text) >= width, text).otherwise(F.lpad(text, width, "0"))
+
+
 def hms(date: Column, seconds: Column) -> Column:
     """'YYYY-MM-DD HH:MM:SS' from a date string and seconds after midnight (no time-zone involved)."""
     sec = seconds.cast("int")
-    return F.format_string("%s %02d:%02d:%02d", date, (sec / 3600).cast("int"), ((sec % 3600) / 60).cast("int"), sec % 60)
+    return F.concat(date, F.lit(" "), zero_pad((sec / 3600).cast("int"), 2), F.lit(":"),
+                    zero_pad(((sec % 3600) / 60).cast("int"), 2), F.lit(":"), zero_pad(sec % 60, 2))
 
 
 def file_key(spec: ProvinceSpec, day: Column, sid: Column) -> Column:
@@ -193,7 +201,7 @@ def voice_cdr(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
     calls = calls.where(F.col("mo") | F.col("contact").isNull())
     calls = calls.join(F.broadcast(_peer_info(subs)), "contact", "left").where(
         F.col("contact").isNull() | (F.col("d") < F.coalesce(F.col("c_churn_d"), F.lit(NEVER))))
-    rid = F.format_string("%s%08d%03d", F.col("ymd"), F.col("id"), F.col("k"))
+    rid = F.concat(F.col("ymd"), zero_pad(F.col("id"), 8), zero_pad(F.col("k"), 3))
     at_work = F.col("weekday") & F.col("c_work").isNotNull() & F.col("hour").between(9, 16)
     mo = F.col("mo")
     return _with_mirror(calls, mo & F.col("contact").isNotNull(), [
@@ -238,7 +246,7 @@ def sms(sd: DataFrame, subs: DataFrame, spec: ProvinceSpec) -> DataFrame:
     x = x.withColumn("contact", F.when(F.col("svc"), None).otherwise(F.col("contact")))
     x = x.join(F.broadcast(_peer_info(subs)), "contact", "left").where(
         F.col("contact").isNull() | (F.col("d") < F.coalesce(F.col("c_churn_d"), F.lit(NEVER))))
-    rid = F.format_string("S%s%08d%03d", F.col("ymd"), F.col("id"), F.col("k"))
+    rid = F.concat(F.lit("S"), F.col("ymd"), zero_pad(F.col("id"), 8), zero_pad(F.col("k"), 3))
     svc = F.col("svc")
     return _with_mirror(x, ~svc & F.col("contact").isNotNull(), [
         ("fk", file_key(spec, F.col("d"), F.col("id")), file_key(spec, F.col("d"), F.col("contact"))),
@@ -345,7 +353,7 @@ def profile(sm: DataFrame, spec: ProvinceSpec, cells: list[Cell]) -> DataFrame:
         weighted(("store", "online", "agent", "telesales"), (45, 25, 25, 5), uniform(s, "jch", "id")).alias("join_channel"),
         _plan_now().alias("plan_id"), F.when(F.col("ladder_idx") >= 5, "1").otherwise("0").alias("is_vip"),
         F.when(F.col("community_type") == "workplace", "1").otherwise("0").alias("is_group_member"),
-        F.when(F.col("community_type") == "workplace", F.format_string("G%06d", F.col("community_id"))).alias("group_id"),
+        F.when(F.col("community_type") == "workplace", F.concat(F.lit("G"), zero_pad(F.col("community_id"), 6))).alias("group_id"),
         status.alias("status"), susp_days.cast("string").alias("suspend_days"),
         F.when(closed_now, _date_of(spec, F.col("churn_d"))).alias("close_date"),
         F.when(prepaid, F.lit("prepaid")).otherwise(F.lit("postpaid")).alias("payment_type"),
@@ -440,7 +448,7 @@ def vas_orders(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
     t = 8 * 3600 + below(s, "vsec", 14 * 3600, *keys)
     return x.select(
         d.cast("int").alias("fk"), (d * 86400 + t).cast("long").alias("o1"), (F.col("id") * 1000 + F.col("m") * 50 + F.col("k")).alias("o2"),
-        F.col("id").alias("sid"), F.format_string("O%s%08d%02d", F.col("yyyymm"), F.col("id"), F.col("k")).alias("order_id"),
+        F.col("id").alias("sid"), F.concat(F.lit("O"), F.col("yyyymm"), zero_pad(F.col("id"), 8), zero_pad(F.col("k"), 2)).alias("order_id"),
         F.col("msisdn"), F.col("e.product").alias("product_id"), F.col("e.event").alias("event"),
         weighted(("sms", "app", "store", "outbound", "web"), (25, 35, 20, 10, 10), uniform(s, "vch", *keys)).alias("channel"),
         hms(_iso_of(spec, d), t).alias("event_time"), F.when(F.col("e.ck") != "", F.col("e.ck")).alias("cancel_kind"))
@@ -462,7 +470,7 @@ def service_contacts(sm: DataFrame, spec: ProvinceSpec) -> DataFrame:
     area_i = F.when(angry, pick((0, 1, 1, 2), below(s, "aa", 4, *keys))).otherwise(below(s, "area", len(AREAS), *keys))
     return x.select(
         d.cast("int").alias("fk"), (d * 86400 + t).cast("long").alias("o1"), (F.col("id") * 1000 + F.col("m") * 10 + F.col("k")).alias("o2"),
-        F.col("id").alias("sid"), F.format_string("K%s%08d%02d", F.col("yyyymm"), F.col("id"), F.col("k")).alias("contact_id"),
+        F.col("id").alias("sid"), F.concat(F.lit("K"), F.col("yyyymm"), zero_pad(F.col("id"), 8), zero_pad(F.col("k"), 2)).alias("contact_id"),
         F.col("msisdn"), hms(_iso_of(spec, d), t).alias("contact_time"),
         F.when(angry, pick(("complaint", "fault_report"), below(s, "acat", 2, *keys)))
         .otherwise(weighted(("complaint", "consultation", "fault_report", "suggestion"), (20, 55, 15, 10), uniform(s, "cat", *keys))).alias("category"),
