@@ -110,6 +110,8 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
                 full += ["--conf-dir", ns.conf_dir]
             t = time.perf_counter()
             rc = run_script(spec.name, full, spark=spark, cfg=cfg)
+            # jobs hand over through tables; what one cached would only crowd the next job's memory
+            spark.catalog.clearCache()
             print(f"[demo] {spec.name:<20} {' '.join(argv):<32} {'ok' if rc == 0 else 'FAILED'} "
                   f"{time.perf_counter() - t:6.1f}s", flush=True)
             if rc != 0:

@@ -183,11 +183,14 @@ class Graph:
             return _min_member_ids(lp.select(ID, "label"), "label")
         und = self.undirected()
         vote = F.col("weight") if weighted else F.lit(1.0)
-        msgs_edges = und.select(F.col(SRC), F.col(DST), vote.alias("_w"))
+        # materialised once: otherwise every iteration re-runs the symmetrise/dedupe shuffles of the edge set
+        msgs_edges = _checkpoint(und.select(F.col(SRC), F.col(DST), vote.alias("_w")), self.local_checkpoints)
         labels = self.vertices.select(ID, F.col(ID).alias("label"))
         # the own label weighs as much as the strongest tie: a hub keeps its label against any single
         # neighbour, which stops the synchronous swap on stars and pairs (1.0 when unweighted)
         self_weight = msgs_edges.groupBy(F.col(SRC).alias(ID)).agg(F.max("_w").alias("_sw"))
+        if include_self:
+            self_weight = _checkpoint(self_weight, self.local_checkpoints)
         for i in range(max_iter):
             msgs = msgs_edges.join(labels.withColumnRenamed(ID, SRC), SRC).select(
                 F.col(DST).alias(ID), "label", "_w"
@@ -217,7 +220,8 @@ class Graph:
             return pr.vertices.select(ID, "pagerank")
         und = self.undirected().select(SRC, DST)
         out = und.groupBy(SRC).agg((1.0 / F.count("*")).alias("_share"))
-        edges = und.join(out, SRC)
+        # materialised once, as in label propagation: each iteration then joins ranks to a plain scan
+        edges = _checkpoint(und.join(out, SRC), self.local_checkpoints)
         ranks = self.vertices.select(ID, F.lit(1.0).alias("pagerank"))
         limit = max_iter if max_iter is not None else 10_000
         for i in range(limit):
