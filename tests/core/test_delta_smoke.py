@@ -61,3 +61,13 @@ def test_missing_table_is_a_clear_error(spark, tmp_path):
 def test_predicate_quotes_values():
     assert predicate({"month": "2026-10", "feed": ["b", "a"]}) == "`month` = '2026-10' AND `feed` IN ('a', 'b')"
     assert predicate({"k": "o'x"}) == "`k` = 'o\\'x'"
+
+
+def test_optimized_writes_leave_one_file_per_partition_value(spark, tmp_path):
+    # eight tasks each holding rows of three days: without optimized writes that is up to 24 files
+    df = spark.range(0, 3000, 1, 8).selectExpr("cast(date_add(date'2026-10-01', cast(id % 3 as int)) as date) as date",
+                                             "id")
+    path = str(tmp_path / "t")
+    assert write_delta(df, path, mode="overwrite", partition_by=("date",)) == 3000
+    detail = spark.sql(f"DESCRIBE DETAIL delta.`{path}`").select("numFiles").first()
+    assert detail["numFiles"] == 3

@@ -49,6 +49,10 @@ def spark_settings(cfg: Config, app_name: str) -> dict[str, str]:
         # With a non-UTC session time zone Delta re-verifies every file listed in the commit checksum after each
         # commit (one more Spark job per write); the incremental checksum itself stays on.
         "spark.databricks.delta.allFilesInCrc.verificationMode.forceOnNonUTC.enabled": "false",
+        # Delta's optimized writes: one shuffle before each write bins rows by partition value into files of up to
+        # binSize, so a month of a daily table is ~one file per day instead of one per task per day (8x fewer files
+        # to list, open and track in the Delta state; measured: 24 → 3 files for 300k rows over 3 days, no slower).
+        "spark.databricks.delta.optimizeWrite.enabled": str(bool(s.get("optimize_write", True))).lower(),
         # PySpark 4.2's Arrow Python UDF input path hung in measurements (docs/PERFORMANCE facts).
         "spark.sql.execution.arrow.pythonUDF.columnarInput.enabled": "false",
     }
