@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import shlex
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "libs"))
 
+from run import ui_json  # noqa: E402  (benchmarks/run.py: the Spark UI's REST API)
+
 from lifecircle.core.config import load_config  # noqa: E402
 from lifecircle.core.spark import build_session  # noqa: E402
 from lifecircle.runtime import run_script  # noqa: E402
-
-
-def _get(url: str) -> list[dict]:
-    with urllib.request.urlopen(url) as r:  # the local Spark UI
-        return json.load(r)
 
 
 def _seconds(job: dict) -> float:
@@ -51,12 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     cfg = load_config(a.env, None, a.overrides)
     spark = build_session("profile", cfg)
-    sc = spark.sparkContext
-    if not sc.uiWebUrl:
+    if not spark.sparkContext.uiWebUrl:
         print("the Spark UI is off (spark.ui_enabled): no job list to read", file=sys.stderr)
         return 2
-    api = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
-    seen = {j["jobId"] for j in _get(f"{api}/jobs")}
+    seen = {j["jobId"] for j in ui_json(spark, "jobs") or []}
     worst = 0
     for spec in a.jobs:
         name, *args = shlex.split(spec)
@@ -65,10 +58,10 @@ def main(argv: list[str] | None = None) -> int:
                         cfg=cfg)
         wall = time.perf_counter() - t
         spark.catalog.clearCache()
-        jobs = [j for j in _get(f"{api}/jobs") if j["jobId"] not in seen]
+        jobs = [j for j in ui_json(spark, "jobs") or [] if j["jobId"] not in seen]
         seen |= {j["jobId"] for j in jobs}
         stage_ids = {s for j in jobs for s in j.get("stageIds", [])}
-        stages = [s for s in _get(f"{api}/stages?status=complete") if s["stageId"] in stage_ids]
+        stages = [s for s in ui_json(spark, "stages?status=complete") or [] if s["stageId"] in stage_ids]
         tasks = sum(s["numCompleteTasks"] for s in stages)
         cpu = sum(s.get("executorCpuTime", 0) for s in stages) / 1e9
         print(f"{spec}: exit {rc}, {wall:.1f} s wall, {len(jobs)} Spark jobs, {len(stages)} stages, {tasks} tasks, "

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "libs"))
 
 
-def _ui_json(spark, path: str):
+def ui_json(spark, path: str):
     url = spark.sparkContext.uiWebUrl
     if not url:
         return None
@@ -35,10 +35,10 @@ def _ui_json(spark, path: str):
 
 
 def _shuffle_and_udfs(spark, since_stage: int, since_sql: int) -> tuple[int, int, int, int]:
-    stages = _ui_json(spark, "stages?status=complete") or []
+    stages = ui_json(spark, "stages?status=complete") or []
     shuffle = sum(s.get("shuffleWriteBytes", 0) for s in stages if s.get("stageId", 0) >= since_stage)
     max_stage = max([s.get("stageId", 0) for s in stages] + [since_stage])
-    sqls = _ui_json(spark, "sql?details=true&planDescription=true&length=100000") or []
+    sqls = ui_json(spark, "sql?details=true&planDescription=true&length=100000") or []
     udf_nodes = 0
     max_sql = since_sql
     for q in sqls:

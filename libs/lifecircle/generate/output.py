@@ -112,7 +112,7 @@ class Province:
 def uncompressed_cache(spark: SparkSession) -> Iterator[None]:
     """Cache without column compression while generating: the cached frames hold random numbers and rendered,
     mostly unique text lines, where dictionary and run-length encoding find nothing, and gathering their
-    statistics took about a sixth of the feed writers' CPU (JFR on `tiny`). Restores the setting after."""
+    statistics took about 6% of the feed writers' CPU (JFR on `tiny`). Restores the setting after."""
     key = "spark.sql.inMemoryColumnarStorage.compressed"
     before = spark.conf.get(key, None)
     spark.conf.set(key, "false")
