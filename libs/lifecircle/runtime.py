@@ -121,6 +121,11 @@ def common_parser(name: str, description: str | None = None) -> argparse.Argumen
     return p
 
 
+def _period(ns: argparse.Namespace) -> str | None:
+    """The period a run covered, as logged and recorded: --month, --date or a job's --months range."""
+    return getattr(ns, "month", None) or getattr(ns, "date", None) or getattr(ns, "months", None)
+
+
 class _ArgError(LifecircleError):
     pass
 
@@ -135,7 +140,7 @@ def _record_run(ctx: JobContext, status: str, started: dt.datetime, seconds: flo
     from lifecircle.registry import JOB_RUNS_SCHEMA, table
 
     try:
-        period = getattr(ctx.args, "month", None) or getattr(ctx.args, "date", None) or ""
+        period = _period(ctx.args) or ""
         row = (
             uuid.uuid4().hex, ctx.name, period, ctx.cfg.env, status, started, float(seconds),
             list(ctx.tables_read), {k: int(v) for k, v in ctx.rows_written.items()}, int(ctx.rows_rejected),
@@ -177,7 +182,7 @@ def job(
                 cfg = cfg or load_config(ns.env, ns.conf_dir, ns.overrides)
                 spark = spark or build_session(name, cfg)
                 ctx = JobContext(name=name, cfg=cfg, spark=spark, args=ns)
-                period = ns.month or ns.date or "-"
+                period = _period(ns) or "-"
                 log.info("start %s period=%s env=%s", name, period, cfg.env)
                 body(ctx)
                 seconds = time.perf_counter() - t0

@@ -123,3 +123,31 @@ def test_missing_unreadable_file_and_bad_config_fail_with_one_line(spark, tmp_pa
     err = capsys.readouterr().err.strip()
     assert err.startswith("ERROR ingest: conf/quality.yaml: key 'quality.rules.daily_volume.check' has unknown rule")
     assert "\n" not in err
+
+
+def test_silver_over_a_range_of_months_equals_one_run_per_month(spark, tmp_cfg):
+    root = Path(tmp_cfg.get("paths.raw"))
+    write_raw(root, "cells", "", CELLS)
+    sep = "2026-09-30"
+    write_raw(root, "voice_cdr", sep, [cdr("R1", start=f"{sep} 08:00:00"), cdr("R1", start=f"{sep} 08:00:00"),
+                                       cdr("R9", start=f"{sep} 09:00:00")])
+    write_raw(root, "voice_cdr", DAY, [cdr("R2"), cdr("R9", start=f"{DAY} 09:00:00"), cdr("R2")])
+    for month in ("2026-09", "2026-10"):
+        write_raw(root, "terminal", month, [f"13800000001|{GOOD_IMEI}|20260101|{month.replace('-', '')}28"])
+    assert run_script("ingest", [], spark=spark, cfg=tmp_cfg) == 0
+    tables = {"silver.voice_cdr": (), "silver.terminal": (), "meta.quarantine": ("quarantined_at",),
+              "meta.reconciliation": ("recorded_at",)}
+
+    assert run_script("silver", ["--months", "2026-09:2026-10"], spark=spark, cfg=tmp_cfg) == 0
+    once = {t: _rows(spark, tmp_cfg, t, drop) for t, drop in tables.items()}
+    # R9 in both months is no repeat (duplicates are looked for within a month, as --month does); R1 and R2 are
+    assert sorted(r[1] for r in once["silver.voice_cdr"]) == ["R1", "R2", "R9", "R9"]
+    assert sorted((r[1], r[2], r[4]) for r in once["meta.quarantine"]) == [
+        (f"voice_cdr/{sep}/cdr_20260930_0001.txt.gz", 3, "duplicate_record"), (CDR_FILE, 4, "duplicate_record")]
+    assert {r[0] for r in once["meta.reconciliation"] if r[1] == "silver"} == {"silver:2026-09", "silver:2026-10"}
+    assert len(once["silver.terminal"]) == 2
+
+    for month in ("2026-09", "2026-10"):
+        assert run_script("silver", ["--month", month], spark=spark, cfg=tmp_cfg) == 0
+    assert {t: _rows(spark, tmp_cfg, t, drop) for t, drop in tables.items()} == once
+    assert run_script("silver", ["--months", "2026-09:2026-10", "--month", "2026-09"], spark=spark, cfg=tmp_cfg) == 2

@@ -30,10 +30,11 @@ SILVER_OF = {
 }
 
 
-def mark_duplicates(bronze: DataFrame, keys: Sequence[str]) -> DataFrame:
+def mark_duplicates(bronze: DataFrame, keys: Sequence[str], within: Column | None = None) -> DataFrame:
     """Adds `reason` ('duplicate_record' for every repeat of a key after its first line, else null) and
-    `detail` (where the first one is). Order = source_file, line_number, so the result is stable."""
-    w = Window.partitionBy(*keys).orderBy("source_file", "line_number")
+    `detail` (where the first one is). Order = source_file, line_number, so the result is stable. `within`
+    (e.g. the record's month) limits the search to rows with the same value of it."""
+    w = Window.partitionBy(*keys, *([within] if within is not None else [])).orderBy("source_file", "line_number")
     first = F.first(F.concat_ws(":", "source_file", F.col("line_number").cast("string"))).over(w)
     rn = F.row_number().over(w)
     return (
