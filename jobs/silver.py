@@ -27,8 +27,9 @@ from lifecircle.ingest.silver import SILVER_OF, conform, mark_duplicates
 from lifecircle.runtime import JobContext, job
 
 
-def _period_filter(feed: str, date: str | None, months: list[str] | None) -> tuple[str, str, str] | None:
-    """(bronze predicate, silver predicate, quarantine period predicate) for the feed, or None to skip it."""
+def _period_filter(feed: str, date: str | None, months: list[str]) -> tuple[str, str, str] | None:
+    """(bronze predicate, silver predicate, quarantine period predicate) for the feed, or None to skip it.
+    `months` is empty for a `--date` run."""
     grain = FEEDS[feed].grain
     if grain == "reference":
         return "true", "true", "true"
@@ -40,7 +41,7 @@ def _period_filter(feed: str, date: str | None, months: list[str] | None) -> tup
     if date:
         d = sql_literal(date)
         return f"date = {d}", f"date = DATE{d}", f"period = {d}"
-    first, last = month_bounds((months or [""])[0])[0].isoformat(), month_bounds((months or [""])[-1])[1].isoformat()
+    first, last = month_bounds(months[0])[0].isoformat(), month_bounds(months[-1])[1].isoformat()
     return (f"date >= '{first}' AND date < '{last}'", f"date >= DATE'{first}' AND date < DATE'{last}'",
             f"period >= '{first}' AND period < '{last}'")
 
@@ -66,13 +67,11 @@ def main(ctx: JobContext) -> None:
     date, month, span = ctx.args.date, ctx.args.month, ctx.args.months
     if sum(bool(x) for x in (date, month, span)) != 1:
         raise LifecircleError("job silver needs --month YYYY-MM, --date YYYY-MM-DD or --months YYYY-MM:YYYY-MM (one of them)")
-    months = month_range(span) if span else [month] if month else None
+    months = month_range(span) if span else [month] if month else []
 
     def batch_of(period: str) -> str:
         """One batch per month (or day) whatever the run covered: a later rerun of one month replaces its rows."""
-        if date:
-            return f"silver:{date}"
-        return f"silver:{period[:7] if period else (months or [''])[-1]}"
+        return f"silver:{date}" if date else f"silver:{period[:7] or months[-1]}"
     isec = ctx.cfg.section("ingest")
     key = pii_key(ctx.cfg.get("privacy.pii_key_env", "LIFECIRCLE_PII_KEY"))
     now = dt.datetime.now().replace(microsecond=0)
