@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pyspark.sql import functions as F
 
+from lifecircle.core.spark import reuse
 from lifecircle.runtime import JobContext, job
 from lifecircle.value.associations import mine_rules, missing_product_recs, panorama_baskets
 
@@ -17,7 +18,7 @@ def main(ctx: JobContext) -> None:
     sid = value["panorama"].get("subscriber_id", "subscriber_id")
     pano = ctx.read(value["panorama"]["table"]).where(F.col("month") == ctx.month)
     plan = sec.get("plan", "plan_id") if sec.get("include_plan", True) else None
-    baskets = panorama_baskets(pano, sec["holdings"], plan, sid).cache()
+    baskets = reuse(panorama_baskets(pano, sec["holdings"], plan, sid))
     rules = mine_rules(baskets.filter(F.size("items") > 0), float(sec["min_support"]), float(sec["min_confidence"]),
                        float(sec.get("min_lift", 0.0)))
     ctx.write("gold.association_rules", rules.withColumn("month", F.lit(ctx.month)), where={"month": ctx.month})

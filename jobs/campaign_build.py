@@ -22,6 +22,7 @@ from lifecircle.campaigns.targeting import (
 )
 from lifecircle.campaigns.workflow import LAUNCHED, current_state
 from lifecircle.core.errors import LifecircleError
+from lifecircle.core.spark import reuse
 from lifecircle.runtime import JobContext, job
 
 _OTHER = StructType([
@@ -65,19 +66,19 @@ def main(ctx: JobContext) -> None:
                              .join(F.broadcast(spark.createDataFrame(defs, _OTHER)), "campaign_id")
                              .select("subscriber_id", "campaign_id", "priority", "start", "end",
                                      (F.col("group") != CONTROL).alias("treated")))
-    flagged = policy_flags(
+    flagged = reuse(policy_flags(
         matched, campaign, settings["contact_policy"], settings["global_holdout"],
         vas_orders=ctx.read_optional("silver.vas_orders"),
         service_contacts=ctx.read_optional("silver.service_contacts"),
         contact_history=ctx.read_optional("gold.contact_history"),
         do_not_contact=ctx.read_optional("gold.do_not_contact"),
         other_targets=other_targets,
-    ).persist()
+    ))
     kept = flagged.where(F.col("excluded_reason").isNull()).drop("excluded_reason")
     limit = max_list_size(campaign)
     n_kept = kept.count()
     # Rank and cut only when the channels/budget cannot take everyone (a global sort otherwise avoided).
-    grouped = split_groups(kept, campaign, rank_col, limit if n_kept > limit else None).persist()
+    grouped = reuse(split_groups(kept, campaign, rank_col, limit if n_kept > limit else None))
     month = F.lit(ctx.month)
     targets = grouped.where(F.col("excluded_reason").isNull()).select(
         F.lit(campaign.id).alias("campaign_id"), month.alias("month"), "subscriber_id", "group", "strategy_id",

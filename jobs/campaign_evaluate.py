@@ -26,6 +26,7 @@ from lifecircle.campaigns.uplift import (
     split,
 )
 from lifecircle.core.paths import resolve
+from lifecircle.core.spark import reuse
 from lifecircle.runtime import JobContext, job
 
 
@@ -40,8 +41,8 @@ def main(ctx: JobContext) -> None:
     targets = ctx.read("gold.campaign_targets").where(F.col("campaign_id") == campaign.id)
     month = targets.select(F.max("month")).first()[0]
     history = ctx.read("gold.contact_history").where(F.col("campaign_id") == campaign.id)
-    outcomes = target_outcomes(targets, history, month, ctx.read_optional("silver.subscriber"),
-                               ctx.read_optional("silver.billing")).cache()
+    outcomes = reuse(target_outcomes(targets, history, month, ctx.read_optional("silver.subscriber"),
+                                     ctx.read_optional("silver.billing")))
     records = evaluate_campaign(outcomes, campaign)
     ctx.write("gold.campaign_evaluation", ctx.spark.createDataFrame(as_rows(records), EVAL_SCHEMA),
               where={"campaign_id": campaign.id})
@@ -82,7 +83,7 @@ def _uplift(ctx: JobContext, campaign, outcomes, month: str) -> dict:
         return {}
     train, test = split(data, campaign.seed)
     models = fit_t_learner(train, feats, campaign)
-    scored = score_t_learner(data, models, feats, campaign).cache()
+    scored = reuse(score_t_learner(data, models, feats, campaign))
     ctx.write("gold.campaign_uplift", scored.select(
         F.lit(campaign.id).alias("campaign_id"), "subscriber_id", "group", F.col(f"p_{CONTROL}").alias("p_control"),
         F.create_map(*sum(([F.lit(s.id), F.col(f"uplift_{s.id}")] for s in campaign.strategies), [])).alias("uplift"),

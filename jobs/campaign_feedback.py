@@ -11,6 +11,7 @@ from lifecircle.campaigns.definition import load_campaign
 from lifecircle.campaigns.feedback import RAW_SCHEMA, parse_feedback, reconciliation
 from lifecircle.core.errors import InputError
 from lifecircle.core.paths import is_uri, resolve
+from lifecircle.core.spark import reuse
 from lifecircle.runtime import JobContext, job
 
 
@@ -26,7 +27,7 @@ def main(ctx: JobContext) -> None:
            .option("pathGlobFilter", "*.csv").schema(RAW_SCHEMA).csv(folder)
            .withColumn("source_file", F.input_file_name()))
     targets = ctx.read("gold.campaign_targets").where(F.col("campaign_id") == campaign.id)
-    good, bad = parse_feedback(raw.cache(), campaign, targets)
+    good, bad = parse_feedback(reuse(raw), campaign, targets)
     ctx.write("gold.contact_history", good, where={"campaign_id": campaign.id})
     n_bad = ctx.write("meta.campaign_feedback_quarantine", bad, where={"campaign_id": campaign.id})
     ctx.reject(n_bad)

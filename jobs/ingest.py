@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError, LifecircleError
 from lifecircle.core.periods import month_bounds
+from lifecircle.core.spark import reuse
 from lifecircle.feeds import FEEDS, feed_folder
 from lifecircle.ingest import quality, raw, rules
 from lifecircle.ingest.bronze import (
@@ -151,7 +152,7 @@ def main(ctx: JobContext) -> None:
             frules = rules.feed_rules(isec, feed)
             if frules.cell_column and cells is None:
                 ctx.log.warning("no cell catalogue (bronze.cells) yet: unknown_cell not checked for %s", feed)
-            classified = rules.classify(lines, feed, frules, prefixes, cells).persist()
+            classified = reuse(rules.classify(lines, feed, frules, prefixes, cells))
             persisted.append(classified)
 
             # one aggregation: per file and reason, rows, last line, and the row rules' failures

@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError
 from lifecircle.core.periods import add_months
+from lifecircle.core.spark import reuse
 from lifecircle.core.tracking import start_run
 from lifecircle.runtime import JobContext, job
 from lifecircle.value.associations import panorama_baskets
@@ -55,7 +56,7 @@ def main(ctx: JobContext) -> None:
         if segments is not None:
             s = segments.where(F.col("month") == m).select("subscriber_id", F.col(seg_col).alias("segment"))
             f = f.join(s, "subscriber_id", "left").fillna("unknown", subset=["segment"])
-        return f.cache()
+        return reuse(f)
 
     train_all, score_all = frame(train_month), frame(month)
     if train_all.isEmpty():
@@ -70,7 +71,7 @@ def main(ctx: JobContext) -> None:
                               float(sec.get("growth_rate", 0.2)), lookback, sec.get("stage_overrides") or {})
     stage_rows = {r.product_id: r for r in stages.collect()}  # ok: one row per product
     rules = ctx.read_optional("gold.association_rules")
-    rules = rules.where(F.col("month") == month).cache() if rules is not None else None
+    rules = reuse(rules.where(F.col("month") == month)) if rules is not None else None
     features = list(feature_exprs)
 
     scored, summary = [], []

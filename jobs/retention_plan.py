@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lifecircle.core.spark import reuse
 from lifecircle.retention.channels import channel_lists
 from lifecircle.retention.offers import offer_fit, parse_offers
 from lifecircle.retention.plan import assemble, build_plan
@@ -28,7 +29,7 @@ def main(ctx: JobContext) -> None:
     if missing:
         ctx.log.warning("optional inputs absent for %s (their columns stay null): %s", ctx.month, ", ".join(missing))
     base = assemble(scores, panorama, optional, this_month("gold.alerts"))
-    plan = build_plan(base, section, offers).cache()  # the plan feeds three writes: compute it once
+    plan = reuse(build_plan(base, section, offers))  # the plan feeds three writes: compute it once
     ctx.write("gold.retention_plan", plan, where=month)
     ctx.write("gold.offer_fit", offer_fit(plan, offers), where=month)
     ctx.write("gold.retention_channel_lists", channel_lists(plan), where=month)

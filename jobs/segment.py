@@ -8,7 +8,8 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 
 from lifecircle.core.periods import add_months
-from lifecircle.core.tracking import start_run
+from lifecircle.core.spark import reuse
+from lifecircle.core.tracking import log_spark_model, start_run
 from lifecircle.runtime import JobContext, job
 from lifecircle.value.segments import segment_population
 
@@ -21,12 +22,12 @@ def main(ctx: JobContext) -> None:
     pano = ctx.read(value["panorama"]["table"]).where(F.col("month") == ctx.month)
     prev_month = add_months(ctx.month, -1)
     prev = ctx.read_optional("gold.segment_profiles")
-    prev = prev.where(F.col("month") == prev_month).cache() if prev is not None else None
+    prev = reuse(prev.where(F.col("month") == prev_month)) if prev is not None else None
     if prev is not None and prev.isEmpty():
         prev = None
     res = segment_population(pano, sec, prev, prev_month if prev is not None else None, sid)
     month = F.lit(ctx.month)
-    profiles = res.profiles.withColumn("month", month).cache()
+    profiles = reuse(res.profiles.withColumn("month", month))
     ctx.write("gold.segment_profiles", profiles, where={"month": ctx.month})
     ctx.write("gold.segment_mapping", res.mapping.withColumn("month", month), where={"month": ctx.month})
     ctx.write("gold.segments", res.segments.withColumn("month", month), where={"month": ctx.month})
@@ -40,7 +41,7 @@ def main(ctx: JobContext) -> None:
             for k, s in r.fit.silhouettes.items():
                 mlflow.log_metric(f"{level}_silhouette", s, step=k)
             if sec.get("log_models", True):
-                mlflow.spark.log_model(r.fit.model, f"{level}_kmeans")
+                log_spark_model(r.fit.model, f"{level}_kmeans")
         mlflow.log_param("matched_to", prev_month if prev is not None else "")
         rows = [r.asDict(recursive=True) for r in profiles.drop("month").collect()]  # ok: one row per segment
         mlflow.log_dict({"month": ctx.month, "profiles": rows}, "segment_profiles.json")

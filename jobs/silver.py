@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from lifecircle.core.delta_io import last_commit_millis, sql_literal
 from lifecircle.core.errors import LifecircleError
 from lifecircle.core.periods import month_bounds, month_range
+from lifecircle.core.spark import reuse
 from lifecircle.feeds import FEEDS
 from lifecircle.ingest.bronze import quarantine_rows
 from lifecircle.ingest.privacy import pii_key
@@ -94,7 +95,7 @@ def main(ctx: JobContext) -> None:
                 continue
             keys = keys_cfg.get(feed) or FEEDS[feed].column_names
             bronze = ctx.read(f"bronze.{feed}").where(bronze_pred)
-            marked = mark_duplicates(bronze, keys, _month_of(feed) if span else None).persist()
+            marked = reuse(mark_duplicates(bronze, keys, _month_of(feed) if span else None))
             persisted.append(marked)
             stats = marked.groupBy("source_file", F.col("reason").isNull().alias("kept")).count().collect()  # ok: files x kept, a few hundred rows
             per_file: dict[str, list[int]] = {}

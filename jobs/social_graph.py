@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.core.spark import reuse
 from lifecircle.runtime import JobContext, job
 from lifecircle.social import features as S
 from lifecircle.social.edges import EdgeRules, contact_events, graph_vertices, pair_edges, tie_vertices
@@ -23,14 +23,14 @@ def main(ctx: JobContext) -> None:
     voice = ctx.read("silver.voice_cdr").where(in_month)
     sms = ctx.read("silver.sms").where(in_month)
 
-    parties = graph_vertices(voice, sms, month).persist(StorageLevel.MEMORY_AND_DISK)
-    pairs = pair_edges(contact_events(voice, sms, month), parties, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    parties = reuse(graph_vertices(voice, sms, month))
+    pairs = reuse(pair_edges(contact_events(voice, sms, month), parties, rules))
     kept = pairs.where("kept").drop("kept")
     ctx.write("gold.social_edges", kept.withColumn("month", F.lit(month)), where={"month": month})
-    kept = ctx.read("gold.social_edges").where(F.col("month") == month).persist(StorageLevel.MEMORY_AND_DISK)
-    vertices = tie_vertices(parties, kept).persist(StorageLevel.MEMORY_AND_DISK)
+    kept = reuse(ctx.read("gold.social_edges").where(F.col("month") == month))
+    vertices = reuse(tie_vertices(parties, kept))
 
-    metrics = S.graph_metrics(vertices, kept, params).persist(StorageLevel.MEMORY_AND_DISK)
+    metrics = reuse(S.graph_metrics(vertices, kept, params))
     comp = S.competitor_share(pairs, rules.drop_networks)
     previous = ctx.read_optional("gold.social_features")
     trend = S.competitor_trend(comp, previous, month)
@@ -60,8 +60,6 @@ def main(ctx: JobContext) -> None:
         ctx.write("gold.leaders", S.leaders(feats, vas, month, params), where={"month": month})
     else:
         ctx.log.warning("silver.vas_orders not written yet: no leaders for %s", month)
-    for df in (metrics, kept, pairs, vertices, parties):
-        df.unpersist()
 
 
 if __name__ == "__main__":

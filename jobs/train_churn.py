@@ -6,6 +6,7 @@ registers the best as `challenger` and promotes it to `champion` only if it beat
 from __future__ import annotations
 
 from lifecircle.core.errors import InputError
+from lifecircle.core.spark import reuse
 from lifecircle.core.tracking import start_run
 from lifecircle.models.churn import label_month, month_plan, training_examples
 from lifecircle.models.features import infer_features
@@ -30,8 +31,8 @@ def main(ctx: JobContext) -> None:
     if not train_months:
         raise InputError(f"train_churn --month {ctx.month}: no training month among {wanted} has panorama "
                          "features and a known label")
-    train = training_examples(panorama, subscriber, train_months, gap).cache()
-    valid = training_examples(panorama, subscriber, [valid_month], gap).cache()
+    train = reuse(training_examples(panorama, subscriber, train_months, gap))
+    valid = reuse(training_examples(panorama, subscriber, [valid_month], gap))
     try:
         deny = list(section.get("deny_columns", [])) + ["subscriber_id", "month", "label", "weight"]
         spec = infer_features(train, deny, int(section.get("max_categories", 50)), section.get("deny_patterns", []))

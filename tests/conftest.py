@@ -53,10 +53,11 @@ def _release_spark_memory_after_module():
     yield
     from pyspark.sql import SparkSession
 
+    from lifecircle.core.spark import release_memory
+
     session = SparkSession.getActiveSession()  # never starts one for modules that did not use Spark
     if session is not None:
-        session.catalog.clearCache()
-        session.sparkContext._jvm.System.gc()  # type: ignore[attr-defined]
+        release_memory(session)
 
 
 @pytest.fixture

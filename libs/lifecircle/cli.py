@@ -74,12 +74,35 @@ def _fernet_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+DEMO_PATHS = ("raw", "truth", "tables", "checkpoints", "warehouse", "reports", "lists", "mlflow", "logs")
+
+
+def _clear_demo_data(cfg) -> list[str]:
+    """Remove what an earlier demo left under the local data paths, so that a second `make demo` is a fresh run: on
+    its old tables the ingestion manifest would skip the regenerated files, the launched campaign's list is frozen,
+    and the new model would be judged against the old champion. Paths on HDFS/S3 are never touched."""
+    import shutil
+
+    from lifecircle.core.paths import is_uri, resolve
+
+    removed = []
+    for key in DEMO_PATHS:
+        value = cfg.get(f"paths.{key}", None)
+        if not value or is_uri(value):
+            continue
+        path = Path(resolve(value))
+        if path.exists() and any(path.iterdir()):
+            shutil.rmtree(path)
+            removed.append(key)
+    return removed
+
+
 def _cmd_demo(ns: argparse.Namespace) -> int:
     from lifecircle.core.config import load_config
     from lifecircle.core.log import get_logger
     from lifecircle.core.periods import month_range
     from lifecircle.core.pipeline import DemoPlan
-    from lifecircle.core.spark import build_session
+    from lifecircle.core.spark import build_session, release_memory
     from lifecircle.registry import all_jobs
     from lifecircle.reports.summary import print_demo_summary
     from lifecircle.runtime import run_script
@@ -90,6 +113,11 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
         overrides.append(f"demo.size='{ns.size}'")
     cfg = load_config(ns.env, ns.conf_dir, overrides)
     ensure_pii_key(cfg)
+    if not ns.keep_data and not ns.only:  # --only runs some jobs on the tables already there
+        removed = _clear_demo_data(cfg)
+        if removed:
+            print(f"[demo] a fresh province: removed the previous demo's {', '.join(removed)} (--keep-data keeps them)",
+                  flush=True)
     months = tuple(month_range(cfg.get("demo.months")))
     campaigns = tuple(sorted(p.stem for p in (cfg.conf_dir / "campaigns").glob("*.yaml")))
     plan = DemoPlan(months=months, campaigns=campaigns)
@@ -117,6 +145,7 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
             if rc != 0:
                 print(f"[demo] stopped: job {spec.name} {' '.join(argv)} failed (exit {rc})", file=sys.stderr)
                 return rc
+        release_memory(spark)  # the job's dead local checkpoints, once per job rather than per month
         timings.append((spec.name, len(runs), time.perf_counter() - start))
     print_demo_summary(spark, cfg, timings, time.perf_counter() - t0)
     return 0
@@ -231,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_conf(sub.add_parser("demo", help="run the whole pipeline on the embedded default"))
     p.add_argument("--size", default=None, help="province size (default: demo.size)")
     p.add_argument("--only", nargs="*", default=None, help="run only these jobs")
+    p.add_argument("--keep-data", action="store_true",
+                   help="run on the previous demo's tables and MLflow store instead of a fresh province")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("package", help="zip the library for spark-submit --py-files")

@@ -7,6 +7,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lifecircle.core.periods import month_bounds
+from lifecircle.core.spark import reuse
 from lifecircle.ingest.privacy import pseudonymise
 
 # truth circle name → the (category, tag) pairs of ours that claim it
@@ -76,7 +77,8 @@ def evaluate_month(features: DataFrame, tags: DataFrame, truth: DataFrame, month
     aggs.append(F.array_distinct(F.collect_list(F.when(ev, F.split("value", ":").getItem(0)))).alias("p_genres"))
     pred = act.groupBy("subscriber_id").agg(*aggs)
     df = (feats.join(truth_for_month(truth, month, key), "subscriber_id", "left")
-          .join(pred, "subscriber_id", "left").cache())
+          .join(pred, "subscriber_id", "left"))
+    df = reuse(df)
     parts = [
         _prf(df, "home_cell", F.col("home_cell").isNotNull(), F.col("true_home").isNotNull(),
              F.coalesce(F.col("home_cell") == F.col("true_home"), F.lit(False))),

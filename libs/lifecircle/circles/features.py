@@ -21,6 +21,7 @@ from lifecircle.circles.tags import (
 )
 from lifecircle.circles.taxonomy import Taxonomy
 from lifecircle.core.periods import month_bounds
+from lifecircle.core.spark import reuse
 
 REGION_COUNTS_SCHEMA = StructType([
     StructField("month", StringType(), False),
@@ -110,12 +111,12 @@ def life_circles(
 ) -> CircleOutputs:
     """Stays + signalling + cells + events + voice CDR (+ last month's circle features) → CircleOutputs.
 
-    The dwell per (subscriber, cell, day, window) is computed once and cached: region and every place
-    circle read it. The caller unpersists nothing; the cache lives as long as the job's session.
+    The dwell per (subscriber, cell, day, window) is computed once (`reuse`): region and every place
+    circle read it.
     """
-    dwell = dwell_by_window(stays, segments_frame(spark, tax.segments)).cache()
+    dwell = reuse(dwell_by_window(stays, segments_frame(spark, tax.segments)))
     seen = seen_subscribers(signalling)
-    profile = region_profile(seen, dwell, cells, tax, month, previous).cache()
+    profile = reuse(region_profile(seen, dwell, cells, tax, month, previous))
     parts = [
         region_tags(profile, tax),
         place_tags(spark, dwell, cells, tax),
@@ -127,7 +128,7 @@ def life_circles(
     tags = parts[0]
     for p in parts[1:]:
         tags = tags.unionByName(p)
-    tags = stamp(tags, month, tax).cache()
+    tags = reuse(stamp(tags, month, tax))
     features = pivot_features(profile, tags, tax, month)
     return CircleOutputs(tags, features, region_counts(features, month))
 

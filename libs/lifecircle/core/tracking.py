@@ -81,3 +81,13 @@ def start_run(
     all_tags.update({k: str(v) for k, v in (tags or {}).items()})
     with mlflow.start_run(run_name=run_name or f"{job}-{period or 'all'}", tags=all_tags, nested=nested) as run:
         yield run
+
+
+def log_spark_model(model: Any, name: str) -> str:
+    """Log a Spark ML model in the active run; returns its URI. Its requirements are pyspark's pin, given
+    rather than inferred: MLflow infers them by reloading the model in a subprocess with its own Spark JVM
+    (~25 s per model on this VM)."""
+    import mlflow.spark
+
+    info = mlflow.spark.log_model(model, name, pip_requirements=mlflow.spark.get_default_pip_requirements())
+    return info.model_uri

@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lifecircle.core.log import get_logger
+from lifecircle.core.spark import reuse
 from lifecircle.feeds import FEEDS
 from lifecircle.generate import activity, population, reference, render, truth
 from lifecircle.generate.spec import ProvinceSpec
@@ -63,7 +64,7 @@ def write_feeds(spark: SparkSession, records: dict[str, DataFrame], spec: Provin
     for p in parts[1:]:
         lines = lines.unionByName(p)
     partitions = max(1, min(len(names), int(spark.conf.get("spark.sql.shuffle.partitions") or 8)))
-    lines = render.number_lines(lines, partitions).persist(StorageLevel.MEMORY_AND_DISK)
+    lines = reuse(render.number_lines(lines, partitions))
     for gz in (True, False):
         # already clustered by file: sorting inside the partitions is all the partitioned writer needs
         writer = (lines.where(F.col("gz") == gz).sortWithinPartitions("fk", "line")

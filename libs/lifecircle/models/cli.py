@@ -56,6 +56,7 @@ def _with_id(df: DataFrame, id_col: str | None) -> tuple[DataFrame, str]:
 
 
 def cmd_fit(ns: argparse.Namespace) -> int:
+    from lifecircle.core.spark import reuse
     from lifecircle.models.features import infer_features, label_values, resolve_positive, with_label
     from lifecircle.models.trainer import save_bundle, train_churn
 
@@ -65,7 +66,7 @@ def cmd_fit(ns: argparse.Namespace) -> int:
     _require(df, [c for c in (ns.id, ns.label) if c], ns.input)
     df, id_col = _with_id(df, ns.id)
     positive = resolve_positive(label_values(df, ns.label), ns.label, ns.positive)
-    labelled = with_label(df, ns.label, positive).cache()
+    labelled = reuse(with_label(df, ns.label, positive))
     deny = list(section.get("deny_columns", [])) + [id_col, ns.label, "label", "weight"]
     spec = infer_features(labelled, deny,
                           int(section.get("max_categories", 50)), section.get("deny_patterns", []))

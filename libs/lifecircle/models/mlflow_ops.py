@@ -16,6 +16,7 @@ from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame
 
 from lifecircle.core.log import get_logger
+from lifecircle.core.tracking import log_spark_model
 from lifecircle.models.evaluation import auc_scores, write_plots
 from lifecircle.models.features import LABEL
 from lifecircle.models.trainer import TrainedChurn
@@ -32,7 +33,6 @@ def log_trained(trained: TrainedChurn, params: dict[str, Any]) -> str:
     """Inside an active run: log parameters, counts, validation metrics, tables, plots and the PipelineModel;
     returns the logged model's URI."""
     import mlflow
-    import mlflow.spark
 
     r = trained.result
     mlflow.log_params({**{k: str(v) for k, v in params.items()}, "model_kind": r.kind,
@@ -50,8 +50,7 @@ def log_trained(trained: TrainedChurn, params: dict[str, Any]) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         for png in write_plots(trained.validation, r.importances, Path(tmp)):
             mlflow.log_artifact(str(png), "plots")
-    info = mlflow.spark.log_model(r.model, "model")
-    return info.model_uri
+    return log_spark_model(r.model, "model")
 
 
 @dataclass

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from pyspark.ml import PipelineModel
+from pyspark.ml.feature import ImputerModel, SQLTransformer
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError
+from lifecircle.core.spark import reuse
 from lifecircle.models.evaluation import Evaluation, add_rank_decile, evaluate
 from lifecircle.models.features import LABEL, FeatureSpec, class_counts, with_class_weights
 from lifecircle.models.reasons import add_reasons, profile_options, reason_profile
@@ -47,7 +49,7 @@ def train_churn(train: DataFrame, valid: DataFrame, spec: FeatureSpec, section: 
     train_w = with_class_weights(train, pos, neg, weighted)
     valid_w = with_class_weights(valid, pos, neg, weighted)
     result = fit_select(train_w, valid_w, spec, section, refit=False, weighted=weighted)
-    scored = with_probability(result.model.transform(valid)).select(LABEL, PROB).cache()
+    scored = reuse(with_probability(result.model.transform(valid)).select(LABEL, PROB))
     try:
         ev = evaluate(scored, LABEL, PROB, float(section.get("operating_threshold", 0.5)))
     finally:
@@ -58,7 +60,10 @@ def train_churn(train: DataFrame, valid: DataFrame, spec: FeatureSpec, section: 
                             {**section, "candidates": [result.kind],
                              "grid": {result.kind: {k: [v] for k, v in result.params.items()}}},
                             refit=False, weighted=weighted)
-    prepared = PipelineModel(stages=result.model.stages[:-1]).transform(train)
+    # the profile reads only the parsed (k__) and imputed (i__) columns: the bucket, one-hot and assembler stages
+    # would only widen the plan it has to optimise
+    parse_impute = [s for s in result.model.stages if isinstance(s, SQLTransformer | ImputerModel)]
+    prepared = PipelineModel(stages=parse_impute).transform(train)
     reasons = section.get("reasons") or {}
     profile = reason_profile(prepared, spec, result.importances, reasons.get("families") or {},
                              **profile_options(reasons))

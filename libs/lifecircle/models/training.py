@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 
 from lifecircle.core.errors import ConfigError
 from lifecircle.core.log import get_logger
+from lifecircle.core.spark import reuse
 from lifecircle.models.evaluation import auc_scores
 from lifecircle.models.features import FEATURES, LABEL, WEIGHT, FeatureSpec, preprocessing_stages, safe_name
 
@@ -125,8 +126,8 @@ def fit_select(train: DataFrame, valid: DataFrame, spec: FeatureSpec, section: d
     partitions = int(section.get("train_partitions", 4))
     prep = Pipeline(stages=preprocessing_stages(spec, int(section.get("numeric_bins", 0)))).fit(train)
     keep = [FEATURES, LABEL, WEIGHT]
-    train_vec = prep.transform(train).select(*keep).repartition(partitions).cache()
-    valid_vec = prep.transform(valid).select(*keep).repartition(partitions).cache()
+    train_vec = reuse(prep.transform(train).select(*keep).repartition(partitions))
+    valid_vec = reuse(prep.transform(valid).select(*keep).repartition(partitions))
     slots = slot_names(train_vec)
     results: list[dict[str, Any]] = []
     best: tuple[float, str, dict[str, Any], Any] | None = None

@@ -23,6 +23,9 @@ SRC = "src"
 DST = "dst"
 
 BACKENDS = ("auto", "native", "graphframes")
+# PageRank is rounded to 1e-9: its sums run in partition order, and last-bit differences between two physical
+# plans would otherwise break exact ties (symmetric vertices) differently in rank-based scores downstream
+PAGERANK_DIGITS = 9
 
 
 def graphframes_available(spark: SparkSession) -> bool:
@@ -212,12 +215,13 @@ class Graph:
     def page_rank(self, reset_probability: float = 0.15, max_iter: int | None = 10, tol: float | None = None) -> DataFrame:
         """id, pagerank on the symmetrised graph with GraphX semantics (damping 1 - reset, start 1.0,
         rank = reset + (1 - reset) * sum(rank_u / outdeg_u)); dangling / isolated vertices lose their mass each
-        step and the result is rescaled so that ranks sum to the number of vertices (as GraphX/GraphFrames do)."""
+        step and the result is rescaled so that ranks sum to the number of vertices (as GraphX/GraphFrames do), then
+        rounded to PAGERANK_DIGITS decimals."""
         if (max_iter is None) == (tol is None):
             raise ValueError("set exactly one of max_iter or tol")
         if self.backend == "graphframes":
             pr = self._graphframe().pageRank(resetProbability=reset_probability, maxIter=max_iter, tol=tol)
-            return pr.vertices.select(ID, "pagerank")
+            return pr.vertices.select(ID, F.round("pagerank", PAGERANK_DIGITS).alias("pagerank"))
         und = self.undirected().select(SRC, DST)
         out = und.groupBy(SRC).agg((1.0 / F.count("*")).alias("_share"))
         # materialised once, as in label propagation: each iteration then joins ranks to a plain scan
@@ -246,7 +250,7 @@ class Graph:
                 ranks = new.select(ID, "pagerank")
         totals = ranks.agg(F.count("*").alias("_n"), F.sum("pagerank").alias("_s"))
         return ranks.crossJoin(F.broadcast(totals)).select(
-            ID, (F.col("pagerank") * F.col("_n") / F.col("_s")).alias("pagerank")
+            ID, F.round(F.col("pagerank") * F.col("_n") / F.col("_s"), PAGERANK_DIGITS).alias("pagerank")
         )
 
     # ------------------------------------------------------------------ triangles and clustering

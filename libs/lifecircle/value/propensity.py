@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError
 from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.core.spark import reuse
 
 STAGES = ("introduction", "growth", "maturity")
 FAMILY = {"introduction": "consumption", "growth": "lookalike", "maturity": "association"}
@@ -186,7 +187,7 @@ def fit_product(train_month: DataFrame, score_month: DataFrame, product_id: str,
     else:
         rate = float(train.agg(F.avg("label")).first()[0] or 0.0)  # type: ignore[index]
         scored = [s.withColumn("score", F.lit(rate)) for s in sets]
-    test_s, month_s = scored[0].cache(), scored[1]
+    test_s, month_s = reuse(scored[0]), scored[1]
     if test_s.isEmpty():  # nobody to calibrate on (e.g. everybody holds the product): raw score as is
         test_s.unpersist()
         out = month_s.select("subscriber_id", F.lit(product_id).alias("product_id"),

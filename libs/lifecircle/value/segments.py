@@ -34,6 +34,7 @@ from pyspark.sql.types import (
 )
 
 from lifecircle.core.errors import ConfigError, InputError
+from lifecircle.core.spark import reuse
 
 PROFILE_SCHEMA = StructType([
     StructField("level", StringType(), False), StructField("segment_id", StringType(), False),
@@ -103,7 +104,7 @@ def fit_clusters(df: DataFrame, variables: Sequence[str], log_vars: Sequence[str
         # sparse vectors VectorAssembler emits for mostly-zero rows (zero users)
         StandardScaler(inputCol="raw_features", outputCol="features", withMean=False, withStd=True),
     ]).fit(feats)
-    x = prep.transform(feats).select("subscriber_id", "features").cache()
+    x = reuse(prep.transform(feats).select("subscriber_id", "features"))
     n = x.count()
     if n <= k_min:
         raise InputError(f"segmentation: {n} subscribers cannot form {k_min} clusters")
@@ -350,12 +351,12 @@ def segment_population(panorama: DataFrame, section: Mapping[str, Any], prev_pro
     population = section.get("behaviour_population")
     inactive_name = str(section.get("inactive_name", "inactive"))
     flag = {"_behaviour_member": population} if population else {}
-    df = select_vars(panorama, {**behaviour_vars, **value_vars, **flag}, subscriber_id).cache()
+    df = reuse(select_vars(panorama, {**behaviour_vars, **value_vars, **flag}, subscriber_id))
     members = df.where(F.col("_behaviour_member") > 0) if population else df
     b = segment_level(members, "behaviour", list(behaviour_vars), section, prev_means(prev_profiles, "behaviour"),
                       labels)
     v = segment_level(df, "value", list(value_vars), section, prev_means(prev_profiles, "value"), labels)
-    seg = combine(df, b, v, inactive_name).cache()
+    seg = reuse(combine(df, b, v, inactive_name))
     thr = float(section.get("name_threshold", 0.5))
     profiles = b.profiles + v.profiles + strategic_profiles(seg, df, [*behaviour_vars, *value_vars], thr)
     if population:  # the behaviour segment of everyone outside the population, profiled against the members
