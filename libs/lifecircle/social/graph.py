@@ -23,9 +23,9 @@ SRC = "src"
 DST = "dst"
 
 BACKENDS = ("auto", "native", "graphframes")
-# PageRank is rounded to 1e-9: its sums run in partition order, and last-bit differences between two physical
+# PageRank is rounded to 1e-10: its sums run in partition order, and last-bit differences between two physical
 # plans would otherwise break exact ties (symmetric vertices) differently in rank-based scores downstream
-PAGERANK_DIGITS = 9
+PAGERANK_DIGITS = 10
 
 
 def graphframes_available(spark: SparkSession) -> bool:
