@@ -6,6 +6,7 @@ on the validation set; the best becomes the last stage of one PipelineModel (pre
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,10 +111,16 @@ def importances(model: Any, kind: str, slots: list[str], spec: FeatureSpec,
 
 
 def slot_stddevs(vec: DataFrame, size: int) -> list[float]:
-    """Standard deviation of each assembled slot (one aggregation), to scale LR coefficients."""
-    arr = vector_to_array(F.col(FEATURES))
-    row = vec.agg(*[F.stddev(arr.getItem(i)).alias(f"s{i}") for i in range(size)]).first()
-    return [float(row[f"s{i}"] or 0.0) for i in range(size)]
+    """Sample standard deviation of each assembled slot, to scale LR coefficients: one pass of MLlib's vector
+    Summarizer (one `getItem` aggregate per slot re-expanded the whole vector for each of ~1,800 slots: 43 s on
+    the demo's 1,900 rows)."""
+    from pyspark.ml.stat import Summarizer
+
+    row = vec.select(Summarizer.metrics("variance").summary(F.col(FEATURES)).alias("s")).first()
+    variance = row["s"]["variance"].toArray() if row is not None else []
+    if len(variance) != size:
+        raise ValueError(f"feature vectors have {len(variance)} slots, expected {size}")
+    return [math.sqrt(v) if v > 0 else 0.0 for v in variance]
 
 
 def fit_select(train: DataFrame, valid: DataFrame, spec: FeatureSpec, section: dict[str, Any],
