@@ -60,6 +60,8 @@ def main(ctx: JobContext) -> None:
         ctx.write("gold.leaders", S.leaders(feats, vas, month, params), where={"month": month})
     else:
         ctx.log.warning("silver.vas_orders not written yet: no leaders for %s", month)
+    for df in (metrics, kept, pairs, vertices, parties):  # cached on a cluster; local checkpoints go with GC
+        df.unpersist()
 
 
 if __name__ == "__main__":
