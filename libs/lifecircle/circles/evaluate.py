@@ -76,9 +76,8 @@ def evaluate_month(features: DataFrame, tags: DataFrame, truth: DataFrame, month
         ev = ev | ((F.col("category") == c) & (F.col("tag") == t))
     aggs.append(F.array_distinct(F.collect_list(F.when(ev, F.split("value", ":").getItem(0)))).alias("p_genres"))
     pred = act.groupBy("subscriber_id").agg(*aggs)
-    df = (feats.join(truth_for_month(truth, month, key), "subscriber_id", "left")
-          .join(pred, "subscriber_id", "left"))
-    df = reuse(df)
+    df = reuse(feats.join(truth_for_month(truth, month, key), "subscriber_id", "left")
+               .join(pred, "subscriber_id", "left"))
     parts = [
         _prf(df, "home_cell", F.col("home_cell").isNotNull(), F.col("true_home").isNotNull(),
              F.coalesce(F.col("home_cell") == F.col("true_home"), F.lit(False))),

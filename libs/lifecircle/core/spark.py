@@ -122,5 +122,5 @@ def release_memory(spark: SparkSession) -> None:
     import gc
 
     spark.catalog.clearCache()
-    gc.collect()  # drop Python-side proxies of finished jobs' DataFrames first
+    gc.collect()  # ok: Python garbage collection (not a Spark collect), frees finished jobs' DataFrame proxies first
     spark.sparkContext._jvm.System.gc()  # type: ignore[attr-defined]
