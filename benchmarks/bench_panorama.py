@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     con.execute(f"SET threads = {ns.threads or cores}")
     con.execute("SET TimeZone = 'UTC'")
     for view, name in (("voice", "silver.voice_cdr"), ("sms", "silver.sms"), ("data", "silver.data_usage")):
-        con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({files(spark, path[name])!r}, "
-                    "hive_partitioning = true, hive_types = {'date': DATE})")
+        con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({files(spark, path[name], ns.month)!r}, "
+                    "hive_partitioning = true, hive_types = {'month': VARCHAR})")
     con.execute(f"CREATE VIEW usage AS SELECT * FROM read_parquet({files(spark, path['gold.usage_monthly'], ns.month)!r})")
     start, end = (d.isoformat() for d in month_bounds(ns.month))
     tz = cfg.get("spark.time_zone")

@@ -218,7 +218,7 @@ def main(ctx: JobContext) -> None:
 
             quality.gate([x for x in dq if x["feed"] == feed])
             part = bronze_partition(feed)
-            periods = {d.file.period for d in todo_f}
+            periods = {d.file.period[:7] for d in todo_f}  # the files' months (bronze's partitions)
             pred = file_predicate([d.file.rel for d in todo_f], part[0] if part else None, periods)
             written = ctx.write(f"bronze.{feed}", bronze_rows(classified, feed, batch, now), where=pred)
             if written != accepted_total:

@@ -39,11 +39,13 @@ def _period_filter(feed: str, date: str | None, months: list[str]) -> tuple[str,
             return None
         ms = ", ".join(sql_literal(m) for m in months)
         return f"month IN ({ms})", f"month IN ({ms})", f"period IN ({ms})"
-    if date:
+    if date:  # bronze and silver are partitioned by month: the month prunes, the date picks the day
         d = sql_literal(date)
-        return f"date = {d}", f"date = DATE{d}", f"period = {d}"
+        m = sql_literal(date[:7])
+        return f"month = {m} AND date = {d}", f"month = {m} AND date = DATE{d}", f"period = {d}"
     first, last = month_bounds(months[0])[0].isoformat(), month_bounds(months[-1])[1].isoformat()
-    return (f"date >= '{first}' AND date < '{last}'", f"date >= DATE'{first}' AND date < DATE'{last}'",
+    ms = ", ".join(sql_literal(m) for m in months)
+    return (f"month IN ({ms}) AND date >= '{first}' AND date < '{last}'", f"month IN ({ms})",
             f"period >= '{first}' AND period < '{last}'")
 
 

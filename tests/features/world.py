@@ -23,6 +23,8 @@ def frame(spark: SparkSession, schema: StructType, rows: list[dict]) -> DataFram
 
     Timestamps are strings cast in the session time zone (local time, as the feeds carry it).
     """
+    if "date" in schema.fieldNames() and "month" in schema.fieldNames():  # a daily fact's month is its date's
+        rows = [{**r, "month": str(r["date"])[:7]} if r.get("month") is None and r.get("date") else r for r in rows]
     text = StructType([StructField(f.name, StringType(), True) for f in schema.fields])
     data = [tuple(None if r.get(f.name) is None else str(r[f.name]).lower() if isinstance(r.get(f.name), bool)
                   else str(r[f.name]) for f in schema.fields) for r in rows]
@@ -206,11 +208,11 @@ def usage_history() -> list[tuple]:
 TABLES = {
     "silver.subscriber": (S.SUBSCRIBER, subscribers),
     "silver.billing": (S.BILLING, billing),
-    "silver.voice_cdr": (S.VOICE_CDR, voice),
-    "silver.sms": (S.SMS, sms),
-    "silver.data_usage": (S.DATA_USAGE, data),
-    "silver.vas_orders": (S.VAS_ORDERS, vas),
-    "silver.service_contacts": (S.SERVICE_CONTACTS, service),
+    "silver.voice_cdr": (S.SILVER["silver.voice_cdr"][0], voice),
+    "silver.sms": (S.SILVER["silver.sms"][0], sms),
+    "silver.data_usage": (S.SILVER["silver.data_usage"][0], data),
+    "silver.vas_orders": (S.SILVER["silver.vas_orders"][0], vas),
+    "silver.service_contacts": (S.SILVER["silver.service_contacts"][0], service),
     "silver.terminal": (S.TERMINAL, terminal),
     "silver.tac": (S.TAC, tac),
     "silver.tariffs": (S.TARIFFS, tariffs),

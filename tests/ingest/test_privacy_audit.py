@@ -17,8 +17,8 @@ ID_NUMBER, NAME = "110101199001011234", "张三"
 def _bronze(spark):
     profile = spark.createDataFrame([("2026-10", MSISDN, NAME, ID_NUMBER)], "month string, msisdn string, "
                                     "name string, id_number string")
-    cdr = spark.createDataFrame([("2026-10-03", MSISDN, CONTACT), ("2026-10-03", MSISDN, "10086")],
-                                "date string, msisdn string, other_number string")
+    cdr = spark.createDataFrame([("2026-10-03", "2026-10", MSISDN, CONTACT), ("2026-10-03", "2026-10", MSISDN, "10086")],
+                                "date string, month string, msisdn string, other_number string")
     return profile, cdr
 
 

@@ -116,6 +116,31 @@ def test_without_data_finds_empty_and_header_only_files(spark, tmp_path):
     assert without_data(spark, files) == {"a.txt", "b.txt", "d.txt.gz"}
 
 
+def test_local_listing_and_hashes_agree_with_hadoop_and_spark(spark, tmp_path):
+    """The driver's fast path for a local raw root gives the same files, sizes, times and sha256 as Hadoop's
+    listing and Spark's hash job (the path every other filesystem takes)."""
+    root = tmp_path / "raw"
+    write_raw(root, "cells", "", CELLS)
+    write_raw(root, "voice_cdr", "2026-10-01", [cdr("R1"), cdr("R2")])
+    write_raw(root, "voice_cdr", "2026-10-02", [cdr("R3")], part=2)
+    write_raw(root, "sms", "2026-10-01", [])
+    (root / "voice_cdr" / "2026-10-01" / "_cdr.gz._COPYING_").write_bytes(b"partial")
+    (root / "notes").mkdir()
+    (root / "notes" / "readme.txt").write_text("not a feed")
+    base = raw.root_uri(spark, str(root))
+    local = raw.list_files(spark, str(root))
+    hadoop = raw._list_hadoop(spark, base, str(root), "")
+    assert local == hadoop and len(local) == 4
+    assert raw.list_files(spark, str(root), "voice_cdr") == raw._list_hadoop(spark, base, str(root), "voice_cdr")
+    assert raw.list_files(spark, str(root), "no_such_feed") == []
+    hashes = raw.file_hashes(spark, local)
+    assert hashes == raw._spark_hashes(spark, local) and len(set(hashes.values())) == 4
+    raw.check_readable(spark, local)
+    (root / "voice_cdr" / "2026-10-02" / "cdr_20261002_0002.txt.gz").write_bytes(b"plain text")
+    with pytest.raises(Exception, match="cdr_20261002_0002.txt.gz cannot be read: not a gzip file"):
+        raw.check_readable(spark, raw.list_files(spark, str(root), "voice_cdr"))
+
+
 @pytest.mark.parametrize("section, message", [
     ({"rules": {"r1": {"check": "no_such_rule"}}}, "conf/quality.yaml: key 'quality.rules.r1.check' has unknown rule"),
     ({"rules": {"r1": {"check": "range", "column": "duration_s", "feed": "voice_cdr", "min": "zero"}}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField
 
 from lifecircle.ingest.privacy import pii_key, pseudonymise_py
 from lifecircle.ingest.schemas import bronze_schema
@@ -18,7 +19,8 @@ def _bronze(spark, feed, rows):
     schema = bronze_schema(feed)
     full = []
     for i, (values, part) in enumerate(rows):
-        full.append(tuple(values) + (f"{feed}/{part}/f.txt", i + 2, "raw", TS, "b", part))
+        periods = (part, part[:7]) if len(part) == 10 else (part,)  # a daily file's date and month; a month
+        full.append(tuple(values) + (f"{feed}/{part}/f.txt", i + 2, "raw", TS, "b") + periods)
     return spark.createDataFrame(full, schema)
 
 
@@ -51,12 +53,13 @@ def test_subscriber_and_cdr_conform_to_the_silver_contract(spark, cfg):
     ])
     marked = mark_duplicates(calls, ["record_id"])
     out = conform("voice_cdr", marked.where(F.col("reason").isNull()), key, params)
-    assert [(f.name, f.dataType) for f in out.schema.fields] == [(f.name, f.dataType) for f in VOICE_CDR.fields]
+    table_fields = VOICE_CDR.fields + [StructField("month", StringType(), False)]  # the daily table's partition
+    assert [(f.name, f.dataType) for f in out.schema.fields] == [(f.name, f.dataType) for f in table_fields]
     rows = sorted(tuple(r) for r in out.select("record_id", "contact_id", "contact_network", "duration_s",
-                                               "forwarded", "date").collect())
+                                               "forwarded", "date", "month").collect())
     assert rows == [
-        ("R1", pseudonymise_py("13800000002", key), "on_net", 60, True, dt.date(2026, 10, 1)),
-        ("R2", pseudonymise_py("18912345678", key), "competitor_b", 5, False, dt.date(2026, 10, 1)),
+        ("R1", pseudonymise_py("13800000002", key), "on_net", 60, True, dt.date(2026, 10, 1), "2026-10"),
+        ("R2", pseudonymise_py("18912345678", key), "competitor_b", 5, False, dt.date(2026, 10, 1), "2026-10"),
     ]
     dups = [tuple(r) for r in marked.where(F.col("reason").isNotNull()).select("line_number", "detail").collect()]
     assert dups == [(4, "repeat of voice_cdr/2026-10-01/f.txt:2")]

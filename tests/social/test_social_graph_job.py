@@ -8,7 +8,7 @@ import importlib.util
 from pyspark.sql import functions as F
 
 from lifecircle.core.delta_io import read_delta, write_delta
-from lifecircle.ingest.silver_schemas import SMS, SUBSCRIBER, VOICE_CDR
+from lifecircle.ingest.silver_schemas import SILVER, SUBSCRIBER
 from lifecircle.registry import table
 from tests.conftest import PROJECT
 
@@ -23,14 +23,15 @@ def _job():
 
 
 def _frame(spark, schema, rows, time_col):
-    """Rows with the timestamp as text 'YYYY-MM-DD HH:MM:SS' (session time zone), date derived from it."""
+    """Rows with the timestamp as text 'YYYY-MM-DD HH:MM:SS' (session time zone), date and month derived from it."""
     names = [f.name for f in schema.fields]
     full = [{**{n: None for n in names}, **r} for r in rows]
     text = spark.createDataFrame([tuple(str(r[n]) if r[n] is not None else None for n in names) for r in full],
                                  ", ".join(f"{n} string" for n in names))
     cols = []
     for f in schema.fields:
-        c = F.to_timestamp(time_col).cast(f.dataType) if f.name == "date" else F.col(f.name).cast(f.dataType)
+        c = (F.to_timestamp(time_col).cast(f.dataType) if f.name == "date"
+             else F.substring(time_col, 1, 7) if f.name == "month" else F.col(f.name).cast(f.dataType))
         cols.append(c.alias(f.name))
     return spark.createDataFrame(text.select(*cols).rdd, schema)
 
@@ -46,7 +47,7 @@ def _sms(i, sub, contact, net, direction, time):
 
 
 def test_job_writes_edges_and_features(spark, tmp_cfg):
-    voice = _frame(spark, VOICE_CDR, [
+    voice = _frame(spark, SILVER["silver.voice_cdr"][0], [
         # A -> B on-net: the MO and the MT record of the same call count once
         _call(1, "A", "B", "on_net", "MO", "2026-10-05 20:00:00", 120),
         _call(2, "B", "A", "on_net", "MT", "2026-10-05 20:00:00", 120),
@@ -60,7 +61,7 @@ def test_job_writes_edges_and_features(spark, tmp_cfg):
         _call(10, "D", "A", "on_net", "MO", "2026-10-07 12:00:00", 60),   # one-off contact: dropped
         _call(11, "A", "B", "on_net", "MO", "2026-11-02 12:00:00", 60),   # next month: not read
     ], "start_time")
-    sms = _frame(spark, SMS, [
+    sms = _frame(spark, SILVER["silver.sms"][0], [
         _sms(1, "A", "C", "on_net", "MO", "2026-10-05 08:00:00"),
         _sms(2, "A", "C", "on_net", "MO", "2026-10-06 08:00:00"),
         _sms(3, "C", "A", "on_net", "MO", "2026-10-07 08:00:00"),
@@ -69,7 +70,7 @@ def test_job_writes_edges_and_features(spark, tmp_cfg):
         [{**{f.name: None for f in SUBSCRIBER.fields}, "month": m, "subscriber_id": s,
           "churned": (s, m) in {("C", "2026-09"), ("B", "2026-11")}}
          for s in "ABCD" for m in ("2026-08", "2026-09", "2026-10", "2026-11")], SUBSCRIBER)
-    for name, df, part in (("silver.voice_cdr", voice, ("date",)), ("silver.sms", sms, ("date",)),
+    for name, df, part in (("silver.voice_cdr", voice, ("month",)), ("silver.sms", sms, ("month",)),
                            ("silver.subscriber", subs, ("month",))):
         write_delta(df, table(name).path(tmp_cfg), mode="overwrite", partition_by=part)
 

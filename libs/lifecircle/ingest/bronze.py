@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 
 from lifecircle.feeds import FEEDS
 from lifecircle.ingest.raw import RawFile, name_regex
-from lifecircle.ingest.schemas import QUARANTINE, bronze_partition, bronze_schema
+from lifecircle.ingest.schemas import QUARANTINE, bronze_schema
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,10 @@ def bronze_rows(classified: DataFrame, feed: str, batch_id: str, ingested_at: dt
             cols.append(F.lit(ingested_at).cast("timestamp").alias(f.name))
         elif f.name == "batch_id":
             cols.append(F.lit(batch_id).alias(f.name))
-        elif f.name in bronze_partition(feed):
+        elif f.name == "date":
             cols.append(_partition_value(feed).alias(f.name))
+        elif f.name == "month":
+            cols.append(F.substring(_partition_value(feed), 1, 7).alias(f.name))
         else:
             cols.append(F.col(f.name).cast(f.dataType).alias(f.name))
     return classified.where(F.col("reason").isNull()).select(*cols)

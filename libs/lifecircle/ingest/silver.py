@@ -134,6 +134,7 @@ def conform(feed: str, kept: DataFrame, key: bytes, params: Mapping[str, Any]) -
         derived["service_contact_id"] = F.col("contact_id")
     if "date" in kept.columns:
         derived["date"] = F.to_date(F.col("date"))
+        derived["month"] = F.date_format(derived["date"], "yyyy-MM")  # the daily fact's partition
     cols = []
     for f in schema.fields:
         if f.name in derived:

@@ -2,8 +2,10 @@
 
 Keys: `subscriber_id` is the pseudonym of our subscriber's number; `contact_id` the pseudonym of the
 other party's number (for an on-net contact it equals that subscriber's `subscriber_id`), with
-`contact_network` in on_net / competitor_a / competitor_b / fixed / service. Monthly tables are
-partitioned by `month` ('YYYY-MM'), daily facts by `date`. No clear number, name or ID number here.
+`contact_network` in on_net / competitor_a / competitor_b / fixed / service. Monthly tables and daily facts
+are partitioned by `month` ('YYYY-MM'; a daily fact's `month` is its `date`'s): a partition per day cost a file
+per day and table on every write, and Delta's statistics on `date` prune a day inside its month as well.
+No clear number, name or ID number here.
 """
 
 from __future__ import annotations
@@ -107,17 +109,23 @@ OFFERS = _s(
     ("cost", MONEY, True), ("product_id", StringType(), True),
 )
 
+
+def _daily(record: StructType) -> StructType:
+    """A daily fact's table: the record's columns (what transforms read) and `month`, its date's, the partition."""
+    return StructType(list(record.fields) + [StructField("month", StringType(), False)])
+
+
 # silver table name -> (schema, partition columns)
 SILVER: dict[str, tuple[StructType, tuple[str, ...]]] = {
     "silver.subscriber": (SUBSCRIBER, ("month",)),
     "silver.billing": (BILLING, ("month",)),
-    "silver.voice_cdr": (VOICE_CDR, ("date",)),
-    "silver.sms": (SMS, ("date",)),
-    "silver.data_usage": (DATA_USAGE, ("date",)),
-    "silver.vas_orders": (VAS_ORDERS, ("date",)),
-    "silver.service_contacts": (SERVICE_CONTACTS, ("date",)),
+    "silver.voice_cdr": (_daily(VOICE_CDR), ("month",)),
+    "silver.sms": (_daily(SMS), ("month",)),
+    "silver.data_usage": (_daily(DATA_USAGE), ("month",)),
+    "silver.vas_orders": (_daily(VAS_ORDERS), ("month",)),
+    "silver.service_contacts": (_daily(SERVICE_CONTACTS), ("month",)),
     "silver.terminal": (TERMINAL, ("month",)),
-    "silver.signalling": (SIGNALLING, ("date",)),
+    "silver.signalling": (_daily(SIGNALLING), ("month",)),
     "silver.cells": (CELLS, ()),
     "silver.events": (EVENTS, ()),
     "silver.tariffs": (TARIFFS, ()),
