@@ -45,8 +45,7 @@ def _period_filter(feed: str, date: str | None, months: list[str]) -> tuple[str,
         return f"month = {m} AND date = {d}", f"month = {m} AND date = DATE{d}", f"period = {d}"
     first, last = month_bounds(months[0])[0].isoformat(), month_bounds(months[-1])[1].isoformat()
     ms = ", ".join(sql_literal(m) for m in months)
-    return (f"month IN ({ms}) AND date >= '{first}' AND date < '{last}'", f"month IN ({ms})",
-            f"period >= '{first}' AND period < '{last}'")
+    return f"month IN ({ms})", f"month IN ({ms})", f"period >= '{first}' AND period < '{last}'"
 
 
 def _reference_changed(ctx: JobContext, feed: str) -> bool:

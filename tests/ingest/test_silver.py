@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField
 
 from lifecircle.ingest.privacy import pii_key, pseudonymise_py
 from lifecircle.ingest.schemas import bronze_schema
 from lifecircle.ingest.silver import conform, contact_network, mark_duplicates
-from lifecircle.ingest.silver_schemas import SUBSCRIBER, VOICE_CDR
+from lifecircle.ingest.silver_schemas import SILVER, SUBSCRIBER, VOICE_CDR
 
 TS = dt.datetime(2026, 10, 2, 3, 0)
 
@@ -53,7 +52,8 @@ def test_subscriber_and_cdr_conform_to_the_silver_contract(spark, cfg):
     ])
     marked = mark_duplicates(calls, ["record_id"])
     out = conform("voice_cdr", marked.where(F.col("reason").isNull()), key, params)
-    table_fields = VOICE_CDR.fields + [StructField("month", StringType(), False)]  # the daily table's partition
+    table_fields = SILVER["silver.voice_cdr"][0].fields  # VOICE_CDR's columns and the daily table's `month`
+    assert [f.name for f in table_fields] == VOICE_CDR.fieldNames() + ["month"]
     assert [(f.name, f.dataType) for f in out.schema.fields] == [(f.name, f.dataType) for f in table_fields]
     rows = sorted(tuple(r) for r in out.select("record_id", "contact_id", "contact_network", "duration_s",
                                                "forwarded", "date", "month").collect())

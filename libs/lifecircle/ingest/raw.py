@@ -167,8 +167,6 @@ def check_readable(spark: SparkSession, files: list[RawFile]) -> None:
 def file_hashes(spark: SparkSession, files: list[RawFile]) -> dict[str, str]:
     """sha256 of each file's bytes keyed by relative path: read by the driver for local files, else computed on
     the executors (binaryFile + sha2)."""
-    if not files:
-        return {}
     out = {}
     remote = []
     for f in files:
