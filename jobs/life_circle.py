@@ -18,7 +18,7 @@ def main(ctx: JobContext) -> None:
     tax = load_taxonomy(ctx.cfg.section("tags"))
     month = ctx.month
     start, end = month_bounds(month)
-    in_month = (F.col("date") >= F.lit(start)) & (F.col("date") < F.lit(end))
+    in_month = (F.col("month") == month) & (F.col("date") >= F.lit(start)) & (F.col("date") < F.lit(end))
     signalling = ctx.read("silver.signalling").where(in_month)
     cells = ctx.read("silver.cells")
     if signalling.limit(1).count() == 0:

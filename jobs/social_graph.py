@@ -19,7 +19,7 @@ def main(ctx: JobContext) -> None:
     rules = EdgeRules.from_config(section.get("edges", {}))
     params = S.graph_params(section)
     first, last = month_bounds(month)
-    in_month = (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
+    in_month = (F.col("month") == month) & (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
     voice = ctx.read("silver.voice_cdr").where(in_month)
     sms = ctx.read("silver.sms").where(in_month)
 

@@ -39,6 +39,11 @@ def spark_settings(cfg: Config, app_name: str) -> dict[str, str]:
         "spark.sql.extensions": DELTA_EXTENSION,
         "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
         "spark.sql.shuffle.partitions": s.get("shuffle_partitions", 8),
+        # Generated code is cached by its source text, and a month's job rebuilds the same plans with other literals.
+        # Spark's default of 100 entries is smaller than one job's ~450 classes, so the LRU cache never hit and
+        # every run compiled (Janino) and JIT-compiled everything again: measured in one JVM, a repeated
+        # life_circle month 22.8 → 17.4 s and 446 → 48 compilations, a social_graph month 30.8 → 21.7 s.
+        "spark.sql.codegen.cache.maxEntries": s.get("codegen_cache_entries", 4000),
         "spark.sql.session.timeZone": s.get("time_zone", "Asia/Shanghai"),
         "spark.sql.warehouse.dir": resolve(cfg.get("paths.warehouse")),
         "spark.driver.memory": s.get("driver_memory", "4g"),

@@ -39,9 +39,11 @@ def _add(df: DataFrame, features: Sequence[C.Feature]) -> DataFrame:
 
 
 def month_filter(df: DataFrame, month: str, column: str = "date") -> DataFrame:
-    """Rows of a daily fact whose `date` falls in the month (prunes the date partitions)."""
+    """Rows of a daily fact whose `date` falls in the month; a silver table's `month` partition column, when the
+    frame has one, is filtered too, so Delta prunes the other months from its log instead of by file statistics."""
     start, end = month_bounds(month)
-    return df.where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
+    in_month = (F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end))
+    return df.where((F.col("month") == month) & in_month if "month" in df.columns else in_month)
 
 
 def subscriber_universe(subscriber: DataFrame, month: str) -> DataFrame:
