@@ -39,11 +39,14 @@ def _add(df: DataFrame, features: Sequence[C.Feature]) -> DataFrame:
 
 
 def month_filter(df: DataFrame, month: str, column: str = "date") -> DataFrame:
-    """Rows of a daily fact whose `date` falls in the month; a silver table's `month` partition column, when the
-    frame has one, is filtered too, so Delta prunes the other months from its log instead of by file statistics."""
+    """Rows of a daily fact whose `column` falls in the month. When that is a silver daily table's `date`, its
+    `month` partition column (the month of `date`) is filtered too: Delta then prunes the other months from its
+    log instead of by file statistics."""
     start, end = month_bounds(month)
     in_month = (F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end))
-    return df.where((F.col("month") == month) & in_month if "month" in df.columns else in_month)
+    if column == "date" and "month" in df.columns:
+        in_month = (F.col("month") == month) & in_month
+    return df.where(in_month)
 
 
 def subscriber_universe(subscriber: DataFrame, month: str) -> DataFrame:
