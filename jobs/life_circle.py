@@ -9,7 +9,8 @@ from lifecircle.circles.features import life_circles, month_end, region_counts
 from lifecircle.circles.stays import detect_stays, neighbour_pairs
 from lifecircle.circles.taxonomy import load_taxonomy
 from lifecircle.core.errors import InputError
-from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.core.periods import add_months
+from lifecircle.features.panorama import month_filter
 from lifecircle.runtime import JobContext, job
 
 
@@ -17,9 +18,7 @@ from lifecircle.runtime import JobContext, job
 def main(ctx: JobContext) -> None:
     tax = load_taxonomy(ctx.cfg.section("tags"))
     month = ctx.month
-    start, end = month_bounds(month)
-    in_month = (F.col("month") == month) & (F.col("date") >= F.lit(start)) & (F.col("date") < F.lit(end))
-    signalling = ctx.read("silver.signalling").where(in_month)
+    signalling = month_filter(ctx.read("silver.signalling"), month)
     cells = ctx.read("silver.cells")
     if signalling.limit(1).count() == 0:
         raise InputError(f"silver.signalling has no rows for {month}: run ingestion for that month first")
@@ -30,7 +29,7 @@ def main(ctx: JobContext) -> None:
     events = ctx.read_optional("silver.events")
     voice = ctx.read_optional("silver.voice_cdr")
     if voice is not None:
-        voice = voice.where(in_month).select("subscriber_id", "date", "call_type")
+        voice = month_filter(voice, month).select("subscriber_id", "date", "call_type")
     previous = ctx.read_optional("gold.circle_features")
     if previous is not None:
         previous = previous.where(F.col("month") == add_months(month, -1))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pyspark.sql import functions as F
 
-from lifecircle.core.periods import add_months, month_bounds
+from lifecircle.core.periods import add_months
 from lifecircle.core.spark import reuse
+from lifecircle.features.panorama import month_filter
 from lifecircle.runtime import JobContext, job
 from lifecircle.social import features as S
 from lifecircle.social.edges import EdgeRules, contact_events, graph_vertices, pair_edges, tie_vertices
@@ -18,10 +19,8 @@ def main(ctx: JobContext) -> None:
     section = ctx.cfg.section("social")
     rules = EdgeRules.from_config(section.get("edges", {}))
     params = S.graph_params(section)
-    first, last = month_bounds(month)
-    in_month = (F.col("month") == month) & (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
-    voice = ctx.read("silver.voice_cdr").where(in_month)
-    sms = ctx.read("silver.sms").where(in_month)
+    voice = month_filter(ctx.read("silver.voice_cdr"), month)
+    sms = month_filter(ctx.read("silver.sms"), month)
 
     parties = reuse(graph_vertices(voice, sms, month))
     pairs = reuse(pair_edges(contact_events(voice, sms, month), parties, rules))
