@@ -11,8 +11,10 @@ import json
 import os
 import secrets
 import sys
+import threading
 import time
 import zipfile
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from lifecircle.core.errors import LifecircleError
@@ -101,7 +103,7 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     from lifecircle.core.config import load_config
     from lifecircle.core.log import get_logger
     from lifecircle.core.periods import month_range
-    from lifecircle.core.pipeline import DemoPlan
+    from lifecircle.core.pipeline import DemoPlan, demo_prerequisites
     from lifecircle.core.spark import build_session, release_memory
     from lifecircle.registry import all_jobs
     from lifecircle.reports.summary import print_demo_summary
@@ -125,28 +127,58 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     spark = build_session("demo", cfg)
     log.info("Spark session ready in %.1fs; %d months %s..%s", time.perf_counter() - t0, len(months),
              months[0], months[-1])
-    timings: list[tuple[str, int, float]] = []
     jobs = [j for j in all_jobs() if not ns.only or j.name in ns.only]
-    for spec in jobs:
-        runs = spec.demo_args(plan)
-        if not runs:
-            continue
+    lanes = max(1, int(cfg.get("demo.parallel_jobs", 1)))
+    waits = demo_prerequisites(jobs)
+    timings: list[tuple[str, int, float]] = []
+    lock = threading.Lock()
+
+    def run_job(spec) -> int:
+        """All the demo's runs of one job, its months in order; returns the first failing exit code or 0."""
         start = time.perf_counter()
+        runs = spec.demo_args(plan)
         for argv in runs:
             full = list(argv) + ["--env", ns.env] + sum((["--set", o] for o in overrides), [])
             if ns.conf_dir:
                 full += ["--conf-dir", ns.conf_dir]
             t = time.perf_counter()
             rc = run_script(spec.name, full, spark=spark, cfg=cfg)
-            # jobs hand over through tables; what one cached would only crowd the next job's memory
-            spark.catalog.clearCache()
             print(f"[demo] {spec.name:<20} {' '.join(argv):<32} {'ok' if rc == 0 else 'FAILED'} "
                   f"{time.perf_counter() - t:6.1f}s", flush=True)
             if rc != 0:
                 print(f"[demo] stopped: job {spec.name} {' '.join(argv)} failed (exit {rc})", file=sys.stderr)
                 return rc
-        release_memory(spark)  # the job's dead local checkpoints, once per job rather than per month
-        timings.append((spec.name, len(runs), time.perf_counter() - start))
+        if runs:
+            with lock:
+                timings.append((spec.name, len(runs), time.perf_counter() - start))
+        return 0
+
+    # Jobs start as soon as the jobs they wait for are done, `lanes` at a time in this one session: Spark runs
+    # their queries side by side, and one job's driver work overlaps the other's tasks (see docs/benchmarks.md).
+    pending = list(jobs)
+    done: set[str] = set()
+    running: dict[Future, str] = {}
+    failed = 0
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="demo") as pool:
+        while pending or running:
+            while not failed and len(running) < lanes:
+                ready = next((j for j in pending if waits[j.name] <= done), None)
+                if ready is None:
+                    break
+                pending.remove(ready)
+                running[pool.submit(run_job, ready)] = ready.name
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for f in finished:
+                name = running.pop(f)
+                rc = f.result()
+                failed = failed or rc
+                done.add(name)
+            if not running:
+                release_memory(spark)  # nothing runs: drop cached frames and dead local checkpoints now
+    if failed:
+        return failed
     print_demo_summary(spark, cfg, timings, time.perf_counter() - t0)
     return 0
 

@@ -48,6 +48,7 @@ class JobSpec:
     demo_args: Callable[[DemoPlan], list[list[str]]] = field(default=each_month)
     extra_args: tuple[str, ...] = ()  # fixed arguments for scheduled runs, e.g. ("--feed", "all")
     gate: bool = False  # a quality gate: a failure stops everything downstream loudly
+    after: tuple[str, ...] = ()  # jobs it needs that no table links it to (e.g. the registered champion model)
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -69,6 +70,9 @@ def ordered(jobs: Sequence[JobSpec]) -> list[JobSpec]:
         for out in j.outputs:
             producer.setdefault(out, j)
     for j in result:
+        for name in j.after:
+            if name in names and names.index(name) > names.index(j.name):
+                raise ValueError(f"job {j.name} runs after {name}, which comes later (order)")
         for inp in j.inputs:
             p = producer.get(inp)
             if p is not None and p.order > j.order:
@@ -77,9 +81,46 @@ def ordered(jobs: Sequence[JobSpec]) -> list[JobSpec]:
 
 
 def upstream(job: JobSpec, jobs: Sequence[JobSpec]) -> list[JobSpec]:
-    """The jobs of the same schedule that write one of `job`'s inputs (its direct DAG parents)."""
+    """The jobs of the same schedule that write one of `job`'s inputs or that it runs `after` (its direct DAG
+    parents)."""
     return [
         other
         for other in jobs
-        if other is not job and other.schedule == job.schedule and set(other.outputs) & set(job.inputs)
+        if other is not job and other.schedule == job.schedule
+        and (set(other.outputs) & set(job.inputs) or other.name in job.after)
     ]
+
+
+def demo_prerequisites(jobs: Sequence[JobSpec]) -> dict[str, set[str]]:
+    """For the demo's scheduler: the jobs each job waits for, from the registry's tables in and out (as the Airflow
+    DAGs are). A monthly job waits for the earlier jobs that write one of its inputs, transitively, so two monthly
+    jobs with no table between them (life circles and the social graph) may run side by side; a job that writes a
+    table waits for the earlier jobs that read it, and for its earlier writers. Jobs of the other
+    schedules and quality gates are barriers: they wait for every earlier job and every later job waits for them
+    (set-up, ingestion and campaigns run alone; a gate such as the privacy audit sees everything before it)."""
+    ordered_jobs = ordered(jobs)
+    producers: dict[str, list[str]] = {}
+    readers: dict[str, list[str]] = {}
+    waits: dict[str, set[str]] = {}
+    barrier: str | None = None
+    earlier: list[str] = []
+    for j in ordered_jobs:
+        if j.schedule != "monthly" or j.gate:
+            need = set(earlier)
+        else:
+            need = {p for inp in j.inputs for p in producers.get(inp, ())} | (set(j.after) & set(earlier))
+            need |= {r for out in j.outputs for r in (*readers.get(out, ()), *producers.get(out, ()))}
+            if barrier is not None:
+                need.add(barrier)
+        closure = set(need)
+        for n in need:
+            closure |= waits[n]
+        waits[j.name] = closure
+        if j.schedule != "monthly" or j.gate:
+            barrier = j.name
+        for out in j.outputs:
+            producers.setdefault(out, []).append(j.name)
+        for inp in j.inputs:
+            readers.setdefault(inp, []).append(j.name)
+        earlier.append(j.name)
+    return waits

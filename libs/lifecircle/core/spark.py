@@ -64,9 +64,15 @@ def spark_settings(cfg: Config, app_name: str) -> dict[str, str]:
         # PySpark 4.2's Arrow Python UDF input path hung in measurements (docs/PERFORMANCE facts).
         "spark.sql.execution.arrow.pythonUDF.columnarInput.enabled": "false",
     }
+    # JIT settings (spark.jvm_options) go to the driver, which in local mode also runs the tasks, and to executors
+    jvm = [str(o) for o in s.get("jvm_options") or []]
+    if jvm:
+        settings["spark.executor.extraJavaOptions"] = " ".join(jvm)
     log4j = project_root() / "conf" / "log4j2.properties"
     if log4j.exists() and s.get("quiet_logs", True):
-        settings["spark.driver.extraJavaOptions"] = f"-Dlog4j.configurationFile=file:{log4j}"
+        jvm = [f"-Dlog4j.configurationFile=file:{log4j}", *jvm]
+    if jvm:
+        settings["spark.driver.extraJavaOptions"] = " ".join(jvm)
     jars = jvm_jars(cfg)
     if jars:
         settings["spark.jars"] = ",".join(jars)

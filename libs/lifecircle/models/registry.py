@@ -64,7 +64,7 @@ JOBS: list[JobSpec] = [
             inputs=("gold.panorama", "silver.subscriber"), outputs=(), period="month", demo_args=train_demo),
     JobSpec("score_churn", 55, "monthly", "score subscribers with the champion churn model, with reasons",
             inputs=("gold.panorama", "silver.subscriber"), outputs=("gold.churn_scores",), period="month",
-            demo_args=score_demo),
+            demo_args=score_demo, after=("train_churn",)),  # scores with the champion that training registers
     JobSpec("churn_alerts", 56, "monthly", "early-warning rules with graded levels",
             inputs=("gold.panorama",), outputs=("gold.alerts",), period="month", demo_args=last_two_months),
 ]
