@@ -75,9 +75,9 @@ def test_score_waits_for_training_in_the_registry_and_the_monthly_dag():
     from lifecircle.core.pipeline import demo_prerequisites, upstream
 
     jobs = all_jobs()
-    assert "train_churn" in demo_prerequisites(jobs)["score_churn"]
+    waits = demo_prerequisites(jobs)
+    assert "train_churn" in waits["score_churn"]
     score = next(j for j in jobs if j.name == "score_churn")
     assert "train_churn" in [j.name for j in upstream(score, jobs)]
-    waits = demo_prerequisites(jobs)
     assert "social_graph" not in waits["life_circle"] and "life_circle" not in waits["social_graph"]
     assert waits["privacy_audit"] == {j.name for j in jobs} - {"privacy_audit"}

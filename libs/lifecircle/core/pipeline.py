@@ -105,7 +105,8 @@ def demo_prerequisites(jobs: Sequence[JobSpec]) -> dict[str, set[str]]:
     barrier: str | None = None
     earlier: list[str] = []
     for j in ordered_jobs:
-        if j.schedule != "monthly" or j.gate:
+        is_barrier = j.schedule != "monthly" or j.gate
+        if is_barrier:
             need = set(earlier)
         else:
             need = {p for inp in j.inputs for p in producers.get(inp, ())} | (set(j.after) & set(earlier))
@@ -116,7 +117,7 @@ def demo_prerequisites(jobs: Sequence[JobSpec]) -> dict[str, set[str]]:
         for n in need:
             closure |= waits[n]
         waits[j.name] = closure
-        if j.schedule != "monthly" or j.gate:
+        if is_barrier:
             barrier = j.name
         for out in j.outputs:
             producers.setdefault(out, []).append(j.name)
