@@ -25,7 +25,7 @@ from lifecircle.ingest.bronze import quarantine_rows
 from lifecircle.ingest.privacy import pii_key
 from lifecircle.ingest.schemas import RECONCILIATION
 from lifecircle.ingest.silver import SILVER_OF, conform, mark_duplicates
-from lifecircle.runtime import JobContext, job
+from lifecircle.runtime import MONTHS_ARG, JobContext, job
 
 
 def _period_filter(feed: str, date: str | None, months: list[str]) -> tuple[str, str, str] | None:
@@ -62,9 +62,7 @@ def _month_of(feed: str) -> F.Column | None:
     return F.substring("date", 1, 7) if grain == "daily" else F.col("month") if grain == "monthly" else None
 
 
-@job("silver", description=__doc__, args=[
-    (["--months"], {"default": None, "help": "YYYY-MM:YYYY-MM: every month of the range in one pass (a backfill)"}),
-])
+@job("silver", description=__doc__, args=[MONTHS_ARG])
 def main(ctx: JobContext) -> None:
     date, month, span = ctx.args.date, ctx.args.month, ctx.args.months
     if sum(bool(x) for x in (date, month, span)) != 1:

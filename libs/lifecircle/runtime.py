@@ -26,7 +26,7 @@ from lifecircle.core.config import Config, load_config
 from lifecircle.core.delta_io import read_delta, write_delta
 from lifecircle.core.errors import LifecircleError
 from lifecircle.core.log import get_logger
-from lifecircle.core.periods import parse_date, parse_month
+from lifecircle.core.periods import month_range, parse_date, parse_month
 from lifecircle.core.spark import build_session
 from lifecircle.core.tables import TableSpec
 from lifecircle.core.tracking import git_commit
@@ -56,6 +56,12 @@ class JobContext:
         if not getattr(self.args, "month", None):
             raise LifecircleError(f"job {self.name} needs --month YYYY-MM")
         return self.args.month
+
+    @property
+    def months(self) -> list[str]:
+        """The months of the run, oldest first: a job's `--months A:B` range (MONTHS_ARG), else [--month]."""
+        span = getattr(self.args, "months", None)
+        return month_range(span) if span else [self.month]
 
     @property
     def date(self) -> str:
@@ -121,6 +127,11 @@ def common_parser(name: str, description: str | None = None) -> argparse.Argumen
     return p
 
 
+# A job that takes a range of months in one pass (with the result of one --month run per month) declares this.
+MONTHS_ARG: ArgSpec = (["--months"], {"default": None, "metavar": "YYYY-MM:YYYY-MM",
+                                      "help": "every month of the range in one pass (a backfill, the demo)"})
+
+
 def _period(ns: argparse.Namespace) -> str | None:
     """The period a run covered, as logged and recorded: --month, --date or a job's --months range."""
     return getattr(ns, "month", None) or getattr(ns, "date", None) or getattr(ns, "months", None)
@@ -157,7 +168,8 @@ def job(
 ) -> Callable[[Callable[[JobContext], Any]], Callable[..., int]]:
     """Turn `body(ctx)` into a job entry point `main(argv=None, spark=None, cfg=None) -> exit code`.
 
-    `needs` is "month" or "date" when the period argument is required.
+    `needs` is "month" or "date" when the period argument is required; a job with MONTHS_ARG among its `args`
+    takes `--months` where it needs a month.
     """
 
     def decorate(body: Callable[[JobContext], Any]) -> Callable[..., int]:
@@ -177,7 +189,13 @@ def job(
                     parse_month(ns.month)
                 if ns.date:
                     parse_date(ns.date)
-                if needs and not getattr(ns, needs, None):
+                span = getattr(ns, "months", None)
+                if span:
+                    month_range(span)
+                if needs == "month" and span:
+                    if ns.month:
+                        raise LifecircleError(f"job {name} takes --month or --months, not both")
+                elif needs and not getattr(ns, needs, None):
                     raise LifecircleError(f"job {name} needs --{needs}")
                 cfg = cfg or load_config(ns.env, ns.conf_dir, ns.overrides)
                 spark = spark or build_session(name, cfg)

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from pyspark.sql import functions as F
 
-from lifecircle.circles.features import life_circles, month_end
+from lifecircle.circles.features import life_circles
 from lifecircle.circles.stays import STAYS_SCHEMA, detect_stays, neighbour_pairs
 from lifecircle.circles.taxonomy import load_taxonomy
 from lifecircle.core.config import load_config
 from lifecircle.core.errors import ConfigError
 from lifecircle.ingest.silver_schemas import CELLS, SIGNALLING
-from tests.fixtures.signalling_days import MONTH, TZ, world
+from tests.fixtures.signalling_days import MONTH, TZ, weeks_later, world
 
 HOME_PATH = {"H1": ("S1", "D1", "MC1", "CB1"), "H2": ("S1", "D1", "MC1", "CB1"), "R2": ("S4", "D3", "MC2", "CB1"),
              "N1": ("S5", "D4", "MC2", "CB2"), "O1": ("S3", "D2", "MC1", "CB1"), "C1": ("S4", "D3", "MC2", "CB1")}
@@ -51,10 +51,10 @@ EXPECTED = {
 def result(spark, cfg):
     tax = load_taxonomy(cfg.section("tags"))
     signalling, cells, events, voice = world(spark)
-    stays = detect_stays(signalling, neighbour_pairs(cells), MONTH, tax.pingpong_window_s, tax.max_gap_s,
-                         month_end(MONTH)).cache()
-    previous = spark.createDataFrame([("commuter", "H3"), ("fan", "H2")], "subscriber_id string, recent_home_cell string")
-    out = life_circles(spark, stays, signalling, cells, events, voice, tax, MONTH, previous)
+    stays = detect_stays(signalling, neighbour_pairs(cells), tax.pingpong_window_s, tax.max_gap_s).cache()
+    previous = spark.createDataFrame([("2026-09", "commuter", "H3"), ("2026-09", "fan", "H2")],
+                                     "month string, subscriber_id string, recent_home_cell string")
+    out = life_circles(spark, stays, signalling, cells, events, voice, tax, previous)
     features = {r["subscriber_id"]: r.asDict() for r in out.features.collect()}
     return out.tags.collect(), features, out.region_counts.collect()
 
@@ -123,7 +123,7 @@ def test_pingpong_between_neighbours_collapses_but_real_moves_do_not(spark):
     ]
     sig = spark.createDataFrame(
         [(t.date(), s, t, rest[0] if rest else "A", "periodic") for s, t, *rest in rows], SIGNALLING)
-    stays = detect_stays(sig, neighbour_pairs(cells), MONTH, 300, 3 * 3600, "2026-11-01 00:00:00")
+    stays = detect_stays(sig, neighbour_pairs(cells), 300, 3 * 3600)
     local = stays.select("cell_id", F.date_format("start_time", "HH:mm").alias("s"),
                          F.date_format("end_time", "HH:mm").alias("e"), "duration_s", "n_events")
     got = sorted(tuple(r) for r in local.collect())
@@ -134,6 +134,37 @@ def test_pingpong_between_neighbours_collapses_but_real_moves_do_not(spark):
         ("C", "11:00", "11:02", 120, 1), ("C", "12:00", "15:00", 10800, 1),
     ]
     assert [(f.name, f.dataType) for f in stays.schema] == [(f.name, f.dataType) for f in STAYS_SCHEMA]
+
+
+def test_a_range_of_months_in_one_pass_equals_one_run_per_month(spark, cfg):
+    """October's world and a copy five weeks later (November): one pass over both gives every table of the two
+    runs, including November's home moves, which compare with October's recent home inside the pass."""
+    tax = load_taxonomy(cfg.section("tags"))
+    signalling, cells, events, voice = world(spark)
+    nov_signalling = weeks_later(signalling, 5, "2026-12-01")
+    nov_voice = weeks_later(voice, 5, "2026-12-01")
+    september = spark.createDataFrame([("2026-09", "commuter", "H3")],
+                                      "month string, subscriber_id string, recent_home_cell string")
+
+    def run(sig, calls, previous):
+        stays = detect_stays(sig, neighbour_pairs(cells), tax.pingpong_window_s, tax.max_gap_s)
+        return stays, life_circles(spark, stays, sig, cells, events, calls, tax, previous)
+
+    def rows(*frames):
+        return sorted((tuple(r) for df in frames for r in df.collect()), key=repr)
+
+    oct_stays, october = run(signalling, voice, september)
+    nov_stays, november = run(nov_signalling, nov_voice, october.features.cache())
+    both_stays, both = run(signalling.unionByName(nov_signalling), voice.unionByName(nov_voice), september)
+
+    assert rows(both_stays) == rows(oct_stays, nov_stays)
+    assert rows(both.tags) == rows(october.tags, november.tags)
+    assert rows(both.features) == rows(october.features, november.features)
+    assert rows(both.region_counts) == rows(october.region_counts, november.region_counts)
+    moved = {(r["month"], r["subscriber_id"]) for r in both.features.where("home_moved").collect()}
+    # the mover ends October at H3 and starts November back at H1: a move in each month
+    assert {("2026-10", "mover"), ("2026-11", "mover"), ("2026-10", "commuter")} <= moved
+    assert {r["month"] for r in both_stays.collect()} == {"2026-10", "2026-11"}
 
 
 @pytest.mark.parametrize(("override", "message"), [

@@ -20,7 +20,7 @@ from lifecircle.circles.tags import (
     stamp,
 )
 from lifecircle.circles.taxonomy import Taxonomy
-from lifecircle.core.periods import month_bounds
+from lifecircle.core.month_keys import keyed, month_of, shift_month, unkeyed
 from lifecircle.core.spark import reuse
 
 REGION_COUNTS_SCHEMA = StructType([
@@ -52,8 +52,9 @@ def seen_subscribers(signalling: DataFrame) -> DataFrame:
     )
 
 
-def pivot_features(profile: DataFrame, tags: DataFrame, tax: Taxonomy, month: str) -> DataFrame:
-    """Region profile + tag store rows → one row per subscriber: region path, flags, value columns, counts."""
+def pivot_features(profile: DataFrame, tags: DataFrame, tax: Taxonomy) -> DataFrame:
+    """Region profile + tag rows, keyed by subscriber-month → one row per subscriber and month: region path, flags,
+    value columns, counts."""
     aggs = []
     for flag, pairs in tax.flags().items():
         cond = F.lit(False)
@@ -78,23 +79,24 @@ def pivot_features(profile: DataFrame, tags: DataFrame, tax: Taxonomy, month: st
     flag_cols = [F.coalesce(F.col(f), F.lit(False)).alias(f) for f in tax.flags()]
     count_cols = [F.coalesce(F.col(c), F.lit(0)).alias(c)
                   for c in ("n_tags", *[f"n_{c}_tags" for c in TAG_CATEGORIES])]
-    return out.select(
-        F.lit(month).alias("month"), "subscriber_id", "locatable", *region_cols, "home_confidence",
+    return unkeyed(out.select(
+        "subscriber_id", "locatable", *region_cols, "home_confidence",
         "work_confidence", "recent_home_cell", "home_moved", *flag_cols, *value_columns, *count_cols, "days_seen",
-    )
+    ))
 
 
-def region_counts(features: DataFrame, month: str) -> DataFrame:
-    """Circle features → subscribers per (basis home|work, level cell..county_branch, region_id) for OLAP."""
+def region_counts(features: DataFrame) -> DataFrame:
+    """Circle features → subscribers per (month, basis home|work, level cell..county_branch, region_id) for OLAP."""
     items = [
         F.struct(F.lit(role).alias("basis"), F.lit(level).alias("level"), F.col(f"{role}_{level}").alias("region_id"))
         for role in ("home", "work") for level in REGION_COLUMNS
     ]
-    exploded = features.select("subscriber_id", F.explode(F.array(*items)).alias("r")).select("subscriber_id", "r.*")
+    exploded = features.select("month", "subscriber_id", F.explode(F.array(*items)).alias("r")).select(
+        "month", "subscriber_id", "r.*")
     return (
         exploded.where(F.col("region_id").isNotNull())
-        .groupBy("basis", "level", "region_id").agg(F.count(F.lit(1)).alias("subscribers"))
-        .select(F.lit(month).alias("month"), "basis", "level", "region_id", "subscribers")
+        .groupBy("month", "basis", "level", "region_id").agg(F.count(F.lit(1)).alias("subscribers"))
+        .select("month", "basis", "level", "region_id", "subscribers")
     )
 
 
@@ -106,17 +108,24 @@ def life_circles(
     events: DataFrame | None,
     voice_cdr: DataFrame | None,
     tax: Taxonomy,
-    month: str,
     previous: DataFrame | None = None,
 ) -> CircleOutputs:
-    """Stays + signalling + cells + events + voice CDR (+ last month's circle features) → CircleOutputs.
+    """Stays + signalling + cells + events + voice CDR of one or more months (+ the month before's circle
+    features: month, subscriber_id, recent_home_cell) → CircleOutputs, every month on its own.
 
-    The dwell per (subscriber, cell, day, window) is computed once (`reuse`): region and every place
+    Every circle works per subscriber-month key (lifecircle.core.month_keys), so a range of months costs one
+    pass. The dwell per (subscriber, cell, day, window) is computed once (`reuse`): region and every place
     circle read it.
     """
+    stays = keyed(stays, "month")
+    signalling = keyed(signalling, month_of("event_time"))
+    if voice_cdr is not None:
+        voice_cdr = keyed(voice_cdr, month_of("date"))
+    if previous is not None:  # keyed by the month it precedes
+        previous = keyed(previous, shift_month("month", 1)).select("subscriber_id", "recent_home_cell")
     dwell = reuse(dwell_by_window(stays, segments_frame(spark, tax.segments)))
     seen = seen_subscribers(signalling)
-    profile = reuse(region_profile(seen, dwell, cells, tax, month, previous))
+    profile = reuse(region_profile(seen, dwell, cells, tax, previous))
     parts = [
         region_tags(profile, tax),
         place_tags(spark, dwell, cells, tax),
@@ -128,11 +137,6 @@ def life_circles(
     tags = parts[0]
     for p in parts[1:]:
         tags = tags.unionByName(p)
-    tags = reuse(stamp(tags, month, tax))
-    features = pivot_features(profile, tags, tax, month)
-    return CircleOutputs(tags, features, region_counts(features, month))
-
-
-def month_end(month: str) -> str:
-    """The first instant after `month` as local-time text ('2026-11-01 00:00:00'), where stays are cut."""
-    return f"{month_bounds(month)[1].isoformat()} 00:00:00"
+    tags = reuse(tags)
+    features = pivot_features(profile, tags, tax)
+    return CircleOutputs(stamp(tags, tax), features, region_counts(features))

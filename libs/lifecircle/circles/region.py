@@ -3,13 +3,11 @@ their 5-level region path (cell → store → district → marketing centre → 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lifecircle.circles.taxonomy import LocationRule, Taxonomy
-from lifecircle.core.periods import month_bounds
+from lifecircle.core.month_keys import shift_key
 
 LEVELS = ("store_id", "district", "marketing_center", "county_branch")
 
@@ -42,11 +40,14 @@ def locate(dwell: DataFrame, cells: DataFrame, rule: LocationRule, min_days: int
 
 
 def region_profile(
-    seen: DataFrame, dwell: DataFrame, cells: DataFrame, tax: Taxonomy, month: str,
-    previous: DataFrame | None = None,
+    seen: DataFrame, dwell: DataFrame, cells: DataFrame, tax: Taxonomy, previous: DataFrame | None = None,
 ) -> DataFrame:
     """Subscribers seen (subscriber_id, days_seen, first_seen, last_seen) + dwell + cells → one row each: home/work cell and region path,
-    locatable, recent_home_cell and home_moved (vs the month's earlier days or last month's recent home)."""
+    locatable, recent_home_cell and home_moved (vs the month's earlier days or last month's recent home).
+
+    Keys are subscriber-months (lifecircle.core.month_keys). Last month's recent home comes from this pass's
+    own month before, or for the pass's first month from `previous` (subscriber_id keyed by the month it
+    precedes, recent_home_cell)."""
     region = F.broadcast(cells.select("cell_id", *LEVELS, "place_type", "price_band"))
     out = seen.select("subscriber_id", "days_seen", "first_seen", "last_seen")
     for role, rule in (("home", tax.home), ("work", tax.work)):
@@ -66,20 +67,21 @@ def region_profile(
         out = out.withColumn(c, F.when(F.col("_same"), F.lit(None)).otherwise(F.col(c)))
     out = out.drop("_same")
 
-    _, end = month_bounds(month)
-    cut = end - dt.timedelta(days=tax.move_recent_days)
-    early = locate(dwell.where(F.col("day") < F.lit(cut)), cells, tax.home, tax.move_min_days)
-    recent = locate(dwell.where(F.col("day") >= F.lit(cut)), cells, tax.home, tax.move_min_days)
+    # the month's last move_recent_days days are "recent"
+    cut = F.date_sub(F.date_add(F.last_day("day"), 1), tax.move_recent_days)
+    early = locate(dwell.where(F.col("day") < cut), cells, tax.home, tax.move_min_days)
+    recent = locate(dwell.where(F.col("day") >= cut), cells, tax.home, tax.move_min_days)
     out = out.join(early.select("subscriber_id", F.col("cell_id").alias("_early")), "subscriber_id", "left")
     out = out.join(recent.select("subscriber_id", F.col("cell_id").alias("recent_home_cell")),
                    "subscriber_id", "left")
     moved = (F.col("_early").isNotNull() & F.col("recent_home_cell").isNotNull()
              & (F.col("_early") != F.col("recent_home_cell")))
+    before = recent.select(shift_key("subscriber_id", 1).alias("subscriber_id"), F.col("cell_id").alias("_prev"))
     if previous is not None:
-        out = out.join(previous.select("subscriber_id", F.col("recent_home_cell").alias("_prev")),
-                       "subscriber_id", "left")
-        start_home = F.coalesce(F.col("_early"), F.col("home_cell"))
-        moved = moved | (F.col("_prev").isNotNull() & start_home.isNotNull() & (F.col("_prev") != start_home))
+        before = before.unionByName(previous.select("subscriber_id", F.col("recent_home_cell").alias("_prev")))
+    out = out.join(before, "subscriber_id", "left")
+    start_home = F.coalesce(F.col("_early"), F.col("home_cell"))
+    moved = moved | (F.col("_prev").isNotNull() & start_home.isNotNull() & (F.col("_prev") != start_home))
     out = out.withColumn("home_moved", F.coalesce(moved, F.lit(False)))
     out = out.withColumn("locatable", F.col("home_cell").isNotNull())
     return out.drop("_early", "_prev")

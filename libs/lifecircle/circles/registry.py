@@ -5,7 +5,7 @@ from __future__ import annotations
 from lifecircle.circles.features import REGION_COUNTS_SCHEMA
 from lifecircle.circles.stays import STAYS_SCHEMA
 from lifecircle.circles.tags import TAGS_SCHEMA
-from lifecircle.core.pipeline import JobSpec, each_month
+from lifecircle.core.pipeline import JobSpec, month_span
 from lifecircle.core.tables import TableSpec
 
 TABLES: list[TableSpec] = [
@@ -60,6 +60,6 @@ JOBS: list[JobSpec] = [
         "behaviour tags, pivoted features and region counts.",
         inputs=("silver.signalling", "silver.cells", "silver.events", "silver.voice_cdr"),
         outputs=("gold.stays", "gold.tags", "gold.circle_features", "gold.region_counts"),
-        period="month", demo_args=each_month,
+        period="month", demo_args=month_span,
     ),
 ]

@@ -19,6 +19,7 @@ from pyspark.sql.types import (
 )
 
 from lifecircle.circles.taxonomy import Segment
+from lifecircle.core.month_keys import month_of, shift_month
 
 STAYS_SCHEMA = StructType([
     StructField("month", StringType(), False),
@@ -50,27 +51,25 @@ def neighbour_pairs(cells: DataFrame) -> DataFrame:
     return both.where(F.col("cell_a") != F.col("cell_b")).distinct()
 
 
-def detect_stays(
-    signalling: DataFrame, pairs: DataFrame, month: str, pingpong_window_s: int, max_gap_s: int,
-    until: str | None = None,
-) -> DataFrame:
-    """Signalling (subscriber_id, event_time, cell_id) → stays (STAYS_SCHEMA) with ping-pong smoothing.
+def detect_stays(signalling: DataFrame, pairs: DataFrame, pingpong_window_s: int, max_gap_s: int) -> DataFrame:
+    """Signalling (subscriber_id, event_time, cell_id) of one or more months → stays (STAYS_SCHEMA) with ping-pong
+    smoothing, each month on its own (a stay never crosses into the next month: that month starts afresh).
 
     A run of events in one cell (no two more than max_gap_s apart) is a segment. A segment in cell B
     that neighbours the previous segment's cell A becomes A when it is a ping-pong: A→B→A with A back
     within pingpong_window_s of B's first event, or a blip that starts within pingpong_window_s of A's
     last event and is itself over within it. A stay lasts from its first event to the next stay's first
     event, at most max_gap_s after its last event (a silent phone is not assumed to stay put forever)
-    and never past `until`.
+    and never past the end of its month.
     """
-    by_sub = Window.partitionBy("subscriber_id")
-    ev = signalling.select("subscriber_id", "event_time", "cell_id")
+    by_sub = Window.partitionBy("subscriber_id", "month")
+    ev = signalling.select("subscriber_id", month_of("event_time").alias("month"), "event_time", "cell_id")
     w = by_sub.orderBy("event_time", "cell_id")
     same = (F.lag("cell_id").over(w) == F.col("cell_id")) & (
         F.unix_timestamp("event_time") - F.unix_timestamp(F.lag("event_time").over(w)) <= max_gap_s)
     ev = ev.withColumn("_chg", F.when(same, 0).otherwise(1))
     ev = ev.withColumn("_seg", F.sum("_chg").over(w.rowsBetween(Window.unboundedPreceding, 0)))
-    seg = ev.groupBy("subscriber_id", "_seg").agg(
+    seg = ev.groupBy("subscriber_id", "month", "_seg").agg(
         F.first("cell_id").alias("cell_id"), F.min("event_time").alias("t0"), F.max("event_time").alias("t1"),
         F.count(F.lit(1)).cast("int").alias("n"),
     )
@@ -101,24 +100,23 @@ def detect_stays(
     blip = ~return_leg & (secs("t0") - secs("_prev_t1") <= quick) & (secs("t1") - secs("t0") <= quick) & (
         F.col("_next").isNull() | (F.col("_next") != F.col("cell_id")) | (secs("_next_t0") - secs("t1") > max_gap_s))
     bounce = F.col("_is_nb").isNotNull() & (back | blip)
-    seg = seg.select("subscriber_id", "_seg", "t0", "t1", "n",
+    seg = seg.select("subscriber_id", "month", "_seg", "t0", "t1", "n",
                      F.when(bounce, F.col("_prev")).otherwise(F.col("cell_id")).alias("_cell"))
     merge = (F.lag("_cell").over(ws) == F.col("_cell")) & (secs("t0") - secs(F.lag("t1").over(ws)) <= max_gap_s)
     seg = seg.withColumn("_chg", F.when(merge, 0).otherwise(1))
     seg = seg.withColumn("_stay", F.sum("_chg").over(ws.rowsBetween(Window.unboundedPreceding, 0)))
-    stay = seg.groupBy("subscriber_id", "_stay").agg(
+    stay = seg.groupBy("subscriber_id", "month", "_stay").agg(
         F.first("_cell").alias("cell_id"), F.min("t0").alias("start_time"), F.max("t1").alias("_last"),
         F.sum("n").cast("int").alias("n_events"),
     )
     wt = by_sub.orderBy("_stay")
     cap = F.timestamp_seconds(F.unix_timestamp("_last") + F.lit(max_gap_s))
     end = F.least(F.coalesce(F.lead("start_time").over(wt), cap), cap)
-    if until is not None:
-        end = F.least(end, F.lit(until).cast("timestamp"))  # local time text, read in the session zone
+    end = F.least(end, F.to_date(shift_month("month", 1), "yyyy-MM").cast("timestamp"))  # the month's end, local
     stay = stay.withColumn("end_time", end).withColumn(
         "end_time", F.greatest(F.col("end_time"), F.col("start_time")))
     return stay.select(
-        F.lit(month).alias("month"), "subscriber_id", "cell_id", "start_time", "end_time",
+        "month", "subscriber_id", "cell_id", "start_time", "end_time",
         (F.unix_timestamp("end_time") - F.unix_timestamp("start_time")).cast("long").alias("duration_s"),
         "n_events",
     )

@@ -14,7 +14,7 @@ from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, Str
 from lifecircle.circles.region import LEVELS
 from lifecircle.circles.stays import day_kind_matches, segments_frame
 from lifecircle.circles.taxonomy import Taxonomy
-from lifecircle.core.periods import add_months
+from lifecircle.core.month_keys import key_month, key_subject, shift_month
 
 TAG_COLUMNS = ("subscriber_id", "category", "tag", "value", "confidence", "evidence_count", "first_seen",
                "last_seen")
@@ -225,12 +225,14 @@ def _empty(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame([], TAGS_SCHEMA).select(*TAG_COLUMNS)
 
 
-def stamp(tags: DataFrame, month: str, tax: Taxonomy) -> DataFrame:
-    """Tag rows → the tag-store schema: month and valid_month (month + validity_months[category] - 1)."""
-    valid = F.lit(month)
+def stamp(tags: DataFrame, tax: Taxonomy) -> DataFrame:
+    """Tag rows keyed by subscriber-month → the tag-store schema: subscriber_id, month and valid_month
+    (month + validity_months[category] - 1)."""
+    month = key_month()
+    valid = month
     for category, months in tax.validity_months.items():
-        valid = F.when(F.col("category") == category, F.lit(add_months(month, months - 1))).otherwise(valid)
+        valid = F.when(F.col("category") == category, shift_month(month, months - 1)).otherwise(valid)
     return tags.select(
-        "subscriber_id", F.lit(month).alias("month"), "category", "tag", "value", "confidence",
+        key_subject().alias("subscriber_id"), month.alias("month"), "category", "tag", "value", "confidence",
         "evidence_count", "first_seen", "last_seen", valid.alias("valid_month"),
     )

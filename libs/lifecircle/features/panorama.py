@@ -38,14 +38,15 @@ def _add(df: DataFrame, features: Sequence[C.Feature]) -> DataFrame:
     return df.withColumns({f.name: F.expr(f.expr) for f in features})
 
 
-def month_filter(df: DataFrame, month: str, column: str = "date") -> DataFrame:
-    """Rows of a daily fact whose `column` falls in the month. When that is a silver daily table's `date`, its
-    `month` partition column (the month of `date`) is filtered too: Delta then prunes the other months from its
-    log instead of by file statistics."""
-    start, end = month_bounds(month)
+def month_filter(df: DataFrame, month: str | Sequence[str], column: str = "date") -> DataFrame:
+    """Rows of a daily fact whose `column` falls in the month (or in a run of consecutive months, oldest first).
+    When that is a silver daily table's `date`, its `month` partition column (the month of `date`) is filtered
+    too: Delta then prunes the other months from its log instead of by file statistics."""
+    months = [month] if isinstance(month, str) else list(month)
+    start, end = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     in_month = (F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end))
     if column == "date" and "month" in df.columns:
-        in_month = (F.col("month") == month) & in_month
+        in_month = (F.col("month") == months[0] if len(months) == 1 else F.col("month").isin(*months)) & in_month
     return df.where(in_month)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import DemoPlan, JobSpec, once
+from lifecircle.core.pipeline import JobSpec, month_span, once
 from lifecircle.core.tables import TableSpec
 from lifecircle.feeds import FEEDS
 from lifecircle.ingest.schemas import (
@@ -56,17 +56,12 @@ BRONZE_NAMES = tuple(t.name for t in BRONZE_TABLES)
 META_NAMES = tuple(t.name for t in META_TABLES)
 
 
-def silver_demo(plan: DemoPlan) -> list[list[str]]:
-    """The demo loads its whole history at once (`--months`): one pass per table instead of one per month."""
-    return [["--months", f"{plan.months[0]}:{plan.months[-1]}"]] if plan.months else []
-
-
 JOBS: list[JobSpec] = [
     JobSpec("ingest", order=20, schedule="daily", period="date", demo_args=once, extra_args=("--feed", "all"),
             description="Raw files → bronze Delta tables, exactly once (file manifest), with quarantine, "
                         "reconciliation and data-quality rules.",
             outputs=BRONZE_NAMES + META_NAMES, gate=True),
-    JobSpec("silver", order=25, schedule="monthly", period="month", demo_args=silver_demo,
+    JobSpec("silver", order=25, schedule="monthly", period="month", demo_args=month_span,
             description="Bronze → silver: typed, deduplicated (repeats quarantined), pseudonymised, conformed.",
             inputs=BRONZE_NAMES, outputs=tuple(SILVER)),
 ]
