@@ -46,7 +46,8 @@ def _sms(i, sub, contact, net, direction, time):
             "direction": direction, "send_time": time, "sms_type": "p2p"}
 
 
-def test_job_writes_edges_and_features(spark, tmp_cfg):
+def _write_silver(spark, cfg, september: bool = False) -> None:
+    """Hand-made October voice, SMS and subscribers; with `september`, also a copy four weeks earlier."""
     voice = _frame(spark, SILVER["silver.voice_cdr"][0], [
         # A -> B on-net: the MO and the MT record of the same call count once
         _call(1, "A", "B", "on_net", "MO", "2026-10-05 20:00:00", 120),
@@ -70,10 +71,24 @@ def test_job_writes_edges_and_features(spark, tmp_cfg):
         [{**{f.name: None for f in SUBSCRIBER.fields}, "month": m, "subscriber_id": s,
           "churned": (s, m) in {("C", "2026-09"), ("B", "2026-11")}}
          for s in "ABCD" for m in ("2026-08", "2026-09", "2026-10", "2026-11")], SUBSCRIBER)
+    if september:
+        voice, sms = (df.unionByName(_weeks_earlier(df, 4, "2026-09")) for df in (voice, sms))
     for name, df, part in (("silver.voice_cdr", voice, ("month",)), ("silver.sms", sms, ("month",)),
                            ("silver.subscriber", subs, ("month",))):
-        write_delta(df, table(name).path(tmp_cfg), mode="overwrite", partition_by=part)
+        write_delta(df, table(name).path(cfg), mode="overwrite", partition_by=part)
 
+
+
+def _weeks_earlier(df, weeks: int, month: str):
+    """The rows `weeks` weeks earlier (same weekdays) that fall in `month`, with their date and month."""
+    ts = next(c for c in ("start_time", "send_time") if c in df.columns)
+    moved = df.withColumn(ts, F.col(ts) - F.expr(f"INTERVAL {7 * weeks} DAYS"))
+    moved = moved.withColumn("date", F.to_date(ts)).withColumn("month", F.date_format(ts, "yyyy-MM"))
+    return moved.where(F.col("month") == month).withColumn("record_id", F.concat(F.lit("e"), "record_id"))
+
+
+def test_job_writes_edges_and_features(spark, tmp_cfg):
+    _write_silver(spark, tmp_cfg)
     assert _job()(["--month", M, "--set", "social.graph.local_checkpoints=true",
                    "--set", "social.graph.pagerank_iter=3", "--set", "social.community.max_iter=2"], spark=spark, cfg=tmp_cfg) == 0
 
@@ -104,3 +119,28 @@ def test_job_writes_edges_and_features(spark, tmp_cfg):
 
 def test_job_needs_a_month(spark, tmp_cfg):
     assert _job()([], spark=spark, cfg=tmp_cfg) == 2
+
+
+def test_months_in_one_run_equal_one_run_per_month(spark, tmp_path):
+    """September (a copy of October four weeks earlier) and October: one `--months` run writes every table as
+    a September run then an October run do, including October's trend and circle churn, which read September."""
+    from tests.conftest import make_config
+
+    fast = ["--set", "social.graph.local_checkpoints=true", "--set", "social.graph.pagerank_iter=3",
+            "--set", "social.community.max_iter=2"]
+    names = ("gold.social_edges", "gold.social_features", "gold.communities")
+    per_month, one_pass = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+    for cfg in (per_month, one_pass):
+        _write_silver(spark, cfg, september=True)
+    for month in ("2026-09", "2026-10"):
+        assert _job()(["--month", month, *fast], spark=spark, cfg=per_month) == 0
+    assert _job()(["--months", "2026-09:2026-10", *fast], spark=spark, cfg=one_pass) == 0
+
+    def tables(cfg):
+        return {n: sorted((tuple(r) for r in read_delta(spark, table(n).path(cfg)).collect()), key=repr) for n in names}
+
+    expected = tables(per_month)
+    assert {r[1] for r in expected["gold.social_features"]} == {"2026-09", "2026-10"}
+    october_a = next(r for r in expected["gold.social_features"] if r[:2] == ("A", "2026-10"))
+    assert october_a[14] == 0.0  # competitor_share_trend_3m: the same share in September and October
+    assert tables(one_pass) == expected

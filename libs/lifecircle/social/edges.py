@@ -51,11 +51,17 @@ class EdgeRules:
         )
 
 
-def contact_events(voice: DataFrame, sms: DataFrame, month: str) -> DataFrame:
-    """silver.voice_cdr + silver.sms (any dates) → one row per distinct call/SMS of `month`:
+def _in_months(month: str | Sequence[str]) -> F.Column:
+    """`date` within the month, or within a run of consecutive months (oldest first)."""
+    months = [month] if isinstance(month, str) else list(month)
+    first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
+    return (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
+
+
+def contact_events(voice: DataFrame, sms: DataFrame, month: str | Sequence[str]) -> DataFrame:
+    """silver.voice_cdr + silver.sms (any dates) → one row per distinct call/SMS of `month` (or months):
     caller, callee, ts, date, kind ('call'/'sms'), duration_s (0 for SMS)."""
-    first, last = month_bounds(month)
-    in_month = (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
+    in_month = _in_months(month)
 
     def directed(df: DataFrame, time_col: str, kind: str, duration: F.Column) -> DataFrame:
         mo = F.col("direction") == "MO"
@@ -70,10 +76,10 @@ def contact_events(voice: DataFrame, sms: DataFrame, month: str) -> DataFrame:
     return calls.unionByName(texts).dropDuplicates(["caller", "callee", "ts", "kind"])
 
 
-def graph_vertices(voice: DataFrame, sms: DataFrame, month: str) -> DataFrame:
-    """Every party seen in `month`: id, network (on_net for our subscribers, else the contact's network), is_subscriber."""
-    first, last = month_bounds(month)
-    in_month = (F.col("date") >= F.lit(first)) & (F.col("date") < F.lit(last))
+def graph_vertices(voice: DataFrame, sms: DataFrame, month: str | Sequence[str]) -> DataFrame:
+    """Every party seen in `month` (or months): id, network (on_net for our subscribers, else the contact's
+    network), is_subscriber."""
+    in_month = _in_months(month)
     parts = []
     for df in (voice, sms):
         d = df.where(in_month)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lifecircle.core.periods import add_months, month_bounds
@@ -61,9 +61,15 @@ def _month_index(col: str) -> F.Column:
     return F.substring(col, 1, 4).cast("int") * 12 + F.substring(col, 6, 2).cast("int")
 
 
-def graph_metrics(vertices: DataFrame, edges: DataFrame, p: GraphParams) -> DataFrame:
+def _month_number(month: str) -> int:
+    """The `_month_index` of a `YYYY-MM` text."""
+    return int(month[:4]) * 12 + int(month[5:7])
+
+
+def graph_metrics(vertices: DataFrame, edges: DataFrame, p: GraphParams, graph_of: Column | None = None) -> DataFrame:
     """Graph vertices + kept edges → id, degree, degree_on_net, degree_competitor, weighted_degree, reciprocity,
-    pagerank, triangle_count, clustering_coefficient, community_id, community_size."""
+    pagerank, triangle_count, clustering_coefficient, community_id, community_size. `graph_of` (an expression over
+    `id`) names the disjoint graphs held side by side (months), whose PageRanks are each rescaled on their own."""
     nb = neighbours(edges, ["weight", "reciprocal"])
     deg = nb.groupBy(ID).agg(
         F.count("*").alias("degree"),
@@ -75,7 +81,7 @@ def graph_metrics(vertices: DataFrame, edges: DataFrame, p: GraphParams) -> Data
     v = vertices.select(ID)
     g = Graph(v, edges.select(SRC, DST, "weight"), weight_col="weight", backend=p.backend,
               checkpoint_interval=p.checkpoint_interval, local_checkpoints=p.local_checkpoints)
-    pr = g.page_rank(max_iter=p.pagerank_iter)
+    pr = g.page_rank(max_iter=p.pagerank_iter, normalise_within=graph_of)
     cc = g.clustering_coefficient().select(ID, "triangle_count", "clustering_coefficient")
     lp = g.label_propagation(max_iter=p.lp_iter, weighted=p.lp_weighted, include_self=p.lp_include_self)
     sizes = lp.groupBy("label").agg(F.count("*").alias("community_size"))
@@ -100,13 +106,15 @@ def competitor_share(pairs: DataFrame, drop_networks: tuple[str, ...] = ("servic
         .unionByName(pairs.select(F.col(DST).alias(ID), F.col("dst_is_subscriber").alias("_s")))
         .where("_s").select(ID).distinct(), ID,
     )
+    # minutes are 2-decimal: summed as decimals, the share does not depend on the order of the sum
+    minutes = F.col("minutes").cast("decimal(18,2)")
     agg = own.groupBy(ID).agg(
-        F.sum("minutes").alias("total_minutes"),
-        F.sum(F.when(F.col("nbr_network").isin(*COMPETITOR_NETWORKS), F.col("minutes")).otherwise(0.0)).alias("_c"),
+        F.sum(minutes).alias("total_minutes"),
+        F.sum(F.when(F.col("nbr_network").isin(*COMPETITOR_NETWORKS), minutes).otherwise(0)).alias("_c"),
     )
     return agg.select(
-        F.col(ID).alias("subscriber_id"), F.round("total_minutes", 2).alias("total_minutes"),
-        F.when(F.col("total_minutes") > 0, F.round(F.col("_c") / F.col("total_minutes"), 4)).alias(
+        F.col(ID).alias("subscriber_id"), F.col("total_minutes").cast("double").alias("total_minutes"),
+        F.when(F.col("total_minutes") > 0, F.round(F.col("_c") / F.col("total_minutes"), 4).cast("double")).alias(
             "competitor_minutes_share"),
     )
 
@@ -121,10 +129,18 @@ def competitor_trend(current: DataFrame, previous: DataFrame | None, month: str)
             "subscriber_id", "month", "competitor_minutes_share")
         hist = cur.unionByName(prev)
     hist = hist.where(F.col("competitor_minutes_share").isNotNull())
-    slope = hist.groupBy("subscriber_id").agg(
-        F.regr_slope("competitor_minutes_share", _month_index("month").cast("double")).alias("_slope"))
+    # least squares in exact integers (months from M, shares in 1e-4): a 3-point slope often ends in a 5 at the
+    # fifth decimal, and a floating-point sum in another order would round it the other way
+    x = _month_index("month") - F.lit(_month_number(month))
+    y = F.round(F.col("competitor_minutes_share") * 10_000).cast("long")
+    sums = hist.select("subscriber_id", x.alias("x"), y.alias("y")).groupBy("subscriber_id").agg(
+        F.count("*").alias("n"), F.sum("x").alias("sx"), F.sum("y").alias("sy"),
+        F.sum(F.col("x") * F.col("y")).alias("sxy"), F.sum(F.col("x") * F.col("x")).alias("sxx"))
+    den = F.col("n") * F.col("sxx") - F.col("sx") * F.col("sx")
+    num = F.col("n") * F.col("sxy") - F.col("sx") * F.col("sy")
+    slope = sums.select("subscriber_id", F.when(den != 0, num.cast("decimal(38,0)") / (den * 10_000)).alias("_slope"))
     return cur.select("subscriber_id").join(slope, "subscriber_id", "left").select(
-        "subscriber_id", F.round("_slope", 4).alias("competitor_share_trend_3m"))
+        "subscriber_id", F.round("_slope", 4).cast("double").alias("competitor_share_trend_3m"))
 
 
 def churn_contagion(strong_edges: DataFrame, subscribers: DataFrame, month: str) -> DataFrame:

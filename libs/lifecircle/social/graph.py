@@ -60,6 +60,15 @@ def _min_member_ids(assign: DataFrame, col: str) -> DataFrame:
     return assign.join(root, col).select(ID, F.col("_root").alias(col))
 
 
+def _rescaled(ranks: DataFrame, group: Column) -> DataFrame:
+    """PageRanks rescaled to sum to the number of vertices in each group, rounded to PAGERANK_DIGITS."""
+    ranks = ranks.withColumn("_g", group)
+    totals = ranks.groupBy("_g").agg(F.count("*").alias("_n"), F.sum("pagerank").alias("_s"))
+    return ranks.join(F.broadcast(totals), "_g").select(
+        ID, F.round(F.col("pagerank") * F.col("_n") / F.col("_s"), PAGERANK_DIGITS).alias("pagerank")
+    )
+
+
 class Graph:
     """Vertices with `id` and edges with `src`, `dst` (optional weight column); algorithms treat it as undirected."""
 
@@ -212,16 +221,21 @@ class Graph:
         return _min_member_ids(labels, "label")
 
     # ------------------------------------------------------------------ PageRank
-    def page_rank(self, reset_probability: float = 0.15, max_iter: int | None = 10, tol: float | None = None) -> DataFrame:
+    def page_rank(self, reset_probability: float = 0.15, max_iter: int | None = 10, tol: float | None = None,
+                  normalise_within: Column | None = None) -> DataFrame:
         """id, pagerank on the symmetrised graph with GraphX semantics (damping 1 - reset, start 1.0,
         rank = reset + (1 - reset) * sum(rank_u / outdeg_u)); dangling / isolated vertices lose their mass each
         step and the result is rescaled so that ranks sum to the number of vertices (as GraphX/GraphFrames do), then
-        rounded to PAGERANK_DIGITS decimals."""
+        rounded to PAGERANK_DIGITS decimals. `normalise_within` (an expression over `id`) rescales each group of
+        vertices on its own: graphs of several months side by side, each as if alone."""
         if (max_iter is None) == (tol is None):
             raise ValueError("set exactly one of max_iter or tol")
         if self.backend == "graphframes":
             pr = self._graphframe().pageRank(resetProbability=reset_probability, maxIter=max_iter, tol=tol)
-            return pr.vertices.select(ID, F.round("pagerank", PAGERANK_DIGITS).alias("pagerank"))
+            ranks = pr.vertices.select(ID, "pagerank")
+            if normalise_within is None:
+                return ranks.select(ID, F.round("pagerank", PAGERANK_DIGITS).alias("pagerank"))
+            return _rescaled(ranks, normalise_within)
         und = self.undirected().select(SRC, DST)
         out = und.groupBy(SRC).agg((1.0 / F.count("*")).alias("_share"))
         # materialised once, as in label propagation: each iteration then joins ranks to a plain scan
@@ -248,10 +262,7 @@ class Graph:
                     break
             else:
                 ranks = new.select(ID, "pagerank")
-        totals = ranks.agg(F.count("*").alias("_n"), F.sum("pagerank").alias("_s"))
-        return ranks.crossJoin(F.broadcast(totals)).select(
-            ID, F.round(F.col("pagerank") * F.col("_n") / F.col("_s"), PAGERANK_DIGITS).alias("pagerank")
-        )
+        return _rescaled(ranks, normalise_within if normalise_within is not None else F.lit(0))
 
     # ------------------------------------------------------------------ triangles and clustering
     def triangle_count(self) -> DataFrame:
