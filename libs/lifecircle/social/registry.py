@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import JobSpec, each_month
+from lifecircle.core.pipeline import JobSpec, month_span
 from lifecircle.core.tables import TableSpec
 
 TABLES: list[TableSpec] = [
@@ -58,6 +58,6 @@ JOBS: list[JobSpec] = [
         "Monthly call/SMS graph: ties, PageRank, triangles, communities, leaders, family circles, churn contagion.",
         inputs=("silver.voice_cdr", "silver.sms", "silver.subscriber", "silver.vas_orders"),
         outputs=("gold.social_edges", "gold.social_features", "gold.communities", "gold.leaders"),
-        period="month", demo_args=each_month,
+        period="month", demo_args=month_span,
     ),
 ]
