@@ -108,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not ns.skip_job:
         t0 = time.perf_counter()
-        if run_script("panorama", ["--month", ns.month], spark=spark, cfg=cfg) != 0:
-            return 2
-        print(f"panorama job (whole, incl. writes): {time.perf_counter() - t0:.1f} s")
+        for job in ("usage_monthly", "panorama"):
+            if run_script(job, ["--month", ns.month], spark=spark, cfg=cfg) != 0:
+                return 2
+        print(f"usage_monthly + panorama jobs (whole, incl. writes): {time.perf_counter() - t0:.1f} s")
 
     voice = month_filter(spark.read.format("delta").load(path["silver.voice_cdr"]), ns.month)
     voice_rows = voice.count()

@@ -1,20 +1,15 @@
-"""Customer panorama for a month: aggregate each silver fact once into gold.usage_monthly, then join profile,
-history (M-1, M-2 from gold.usage_monthly), handset, plan, life-circle and social columns into gold.panorama."""
+"""Customer panorama for a month (or a range of months in one pass, `--months`): profile, usage of M and of M-1
+and M-2 (gold.usage_monthly, written by the usage_monthly job), handset, plan, life-circle and social columns
+joined into gold.panorama. Each month is assembled on its own, so a range gives the rows of one run per month."""
 
 from __future__ import annotations
 
 from pyspark.sql import functions as F
 
-from lifecircle.core.periods import add_months, month_bounds
-from lifecircle.features.panorama import (
-    assemble_panorama,
-    latest_terminal,
-    month_filter,
-    monthly_usage,
-    subscriber_universe,
-    vas_holdings,
-)
-from lifecircle.runtime import JobContext, job
+from lifecircle.core.errors import InputError
+from lifecircle.core.periods import add_months
+from lifecircle.features.panorama import assemble_panorama, latest_terminal, subscriber_universe
+from lifecircle.runtime import MONTHS_ARG, JobContext, job
 
 
 def optional(ctx: JobContext, name: str):
@@ -25,56 +20,29 @@ def optional(ctx: JobContext, name: str):
         return None
 
 
-def _usage_partition(ctx: JobContext, month: str):
-    """gold.usage_monthly rows of one month, or None when that month was never computed."""
-    if not ctx.exists("gold.usage_monthly"):
-        return None
-    rows = ctx.read("gold.usage_monthly").where(F.col("month") == month)
-    return rows if rows.limit(1).count() > 0 else None
-
-
-@job("panorama", description=__doc__, needs="month")
+@job("panorama", description=__doc__, args=[MONTHS_ARG], needs="month")
 def main(ctx: JobContext) -> None:
-    month = ctx.month
+    months = ctx.months
     params = ctx.cfg.section("features")
-    universe = subscriber_universe(ctx.read("silver.subscriber").where(F.col("month") == month), month)
-    vas_all = ctx.read("silver.vas_orders")
-    prev = _usage_partition(ctx, add_months(month, -1))
-    prior_held = None
-    if prev is None:  # first month: holdings from every earlier VAS event; bill streak starts at 0
-        ctx.log.info("no gold.usage_monthly for %s: history columns are null this month", add_months(month, -1))
-        start, _ = month_bounds(month)
-        prior_held = vas_holdings(vas_all.where(F.col("date") < F.lit(start)), None)
-    usage = monthly_usage(
-        universe,
-        billing=ctx.read("silver.billing").where(F.col("month") == month),
-        voice=month_filter(ctx.read("silver.voice_cdr"), month),
-        sms=month_filter(ctx.read("silver.sms"), month),
-        data=month_filter(ctx.read("silver.data_usage"), month),
-        vas=month_filter(vas_all, month),
-        service=month_filter(ctx.read("silver.service_contacts"), month),
-        month=month,
-        prev_usage=prev,
-        prior_held=prior_held,
-        decline=float(params.get("bill_decline_threshold", 0.15)),
-    )
-    ctx.write("gold.usage_monthly", usage, where={"month": month})
-
-    history_months = [add_months(month, -1), add_months(month, -2)]
+    if not ctx.exists("gold.usage_monthly"):
+        raise InputError("gold.usage_monthly does not exist: run the usage_monthly job for these months first")
     usage_table = ctx.read("gold.usage_monthly")
+    usage = usage_table.where(F.col("month").isin(*months))
+    present = {r["month"] for r in usage.select("month").distinct().collect()}  # ok: one row per month
+    if missing := [m for m in months if m not in present]:
+        raise InputError(f"gold.usage_monthly has no rows for {', '.join(missing)}: run usage_monthly for them first")
     panorama = assemble_panorama(
-        universe,
-        usage_table.where(F.col("month") == month),
-        month,
-        usage_history=usage_table.where(F.col("month").isin(history_months)),
-        terminal=latest_terminal(ctx.read("silver.terminal").where(F.col("month") == month),
-                                 ctx.read("silver.tac"), month),
+        subscriber_universe(ctx.read("silver.subscriber").where(F.col("month").isin(*months)), months),
+        usage,
+        months,
+        usage_history=usage_table.where(F.col("month").between(add_months(months[0], -2), add_months(months[-1], -1))),
+        terminal=latest_terminal(ctx.read("silver.terminal"), ctx.read("silver.tac"), months),
         tariffs=ctx.read("silver.tariffs"),
         circles=optional(ctx, "gold.circle_features"),
         social=optional(ctx, "gold.social_features"),
         gap_rules=params.get("gap_fill", []),
     )
-    ctx.write("gold.panorama", panorama, where={"month": month})
+    ctx.write("gold.panorama", panorama, where={"month": months})
 
 
 if __name__ == "__main__":

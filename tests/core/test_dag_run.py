@@ -1,7 +1,7 @@
 """A real Airflow run of the DAGs on the tiny generated province: `airflow dags test` in a fresh Airflow home
 (SQLite metadata database), every task a real `spark-submit` in local mode through the Spark provider.
 
-The daily DAG ingests one day; the monthly DAG then runs silver and the panorama for that month (its other
+The daily DAG ingests one day; the monthly DAG then runs silver, usage_monthly and the panorama for that month (its other
 tasks are marked successful with `--mark-success-pattern` to keep the suite short: each is one more
 spark-submit of a job the other tests already run). The tables must appear with the interval's period:
 the daily run at 03:00 on 2026-10-02 ingests 2026-10-01, the monthly run on 2026-11-02 processes 2026-10.
@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from lifecircle.cli import submit_env
 from lifecircle.core.paths import project_root
 
-RUN_ONLY = ("silver", "panorama")
+RUN_ONLY = ("silver", "usage_monthly", "panorama")
 
 
 def _airflow(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -66,4 +66,4 @@ def test_daily_then_monthly_dag_runs_write_bronze_silver_and_gold(airflow_env, s
     assert list(months) == ["2026-10"] and months["2026-10"] > 200
     runs = spark.read.format("delta").load(str(tables / "meta" / "job_runs"))
     assert {(r["job"], r["status"]) for r in runs.select("job", "status").distinct().collect()} == {
-        ("ingest", "succeeded"), ("silver", "succeeded"), ("panorama", "succeeded")}
+        ("ingest", "succeeded"), ("silver", "succeeded"), ("usage_monthly", "succeeded"), ("panorama", "succeeded")}

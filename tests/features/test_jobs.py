@@ -16,6 +16,8 @@ def test_panorama_and_olap_jobs_first_month(spark, tmp_cfg, tables):
     for name, df in tables.items():
         if name.startswith("silver."):
             write_delta(df, table(name).path(tmp_cfg), partition_by=SILVER[name][1])
+    assert run_script("panorama", ["--month", "2026-10"], spark=spark, cfg=tmp_cfg) == 2  # usage_monthly first
+    assert run_script("usage_monthly", ["--month", "2026-10"], spark=spark, cfg=tmp_cfg) == 0
     assert run_script("panorama", ["--month", "2026-10"], spark=spark, cfg=tmp_cfg) == 0
     pano = read_delta(spark, table("gold.panorama").path(tmp_cfg))
     got = {r["subscriber_id"]: r for r in pano.select(
@@ -37,5 +39,6 @@ def test_panorama_and_olap_jobs_first_month(spark, tmp_cfg, tables):
     assert read_delta(spark, table("gold.olap_anomalies").path(tmp_cfg)).count() == 0
 
 
-def test_panorama_job_needs_a_month(spark, tmp_cfg):
+def test_panorama_jobs_need_a_month(spark, tmp_cfg):
     assert run_script("panorama", [], spark=spark, cfg=tmp_cfg) == 2
+    assert run_script("usage_monthly", [], spark=spark, cfg=tmp_cfg) == 2

@@ -11,6 +11,7 @@ from lifecircle.features.panorama import (
     aggregate_voice,
     assemble_panorama,
     gap_fill,
+    latest_terminal,
     month_filter,
     subscriber_universe,
     vas_holdings,
@@ -182,3 +183,31 @@ def test_month_filter_reads_only_the_months_partition_of_a_daily_table(spark, tm
     assert all("month=2026-10" in f for f in october.inputFiles())
     # a frame without the partition column (transforms' fixtures) keeps the date range alone
     assert sorted(r["n"] for r in month_filter(df.drop("month"), "2026-10").collect()) == [2, 3]  # ok: three rows
+
+
+def test_two_months_in_one_pass_equal_one_pass_per_month(tables, history):
+    """September and October assembled together give each month's rows as assembling it alone does, history,
+    handset and circle columns included (September's circle row and October's must not cross)."""
+    from tests.features.conftest import build
+
+    _, sep_usage = build(tables, "2026-09", history.where("month = '2026-08'"))
+    _, oct_usage = build(tables, "2026-10", sep_usage)
+    usage = sep_usage.unionByName(oct_usage)
+    past = history.where("month = '2026-08'").unionByName(usage.select(*history.columns))
+    universe = subscriber_universe(tables["silver.subscriber"], ["2026-09", "2026-10"])
+
+    def assemble(months):
+        return assemble_panorama(
+            universe, usage, months, usage_history=past,
+            terminal=latest_terminal(tables["silver.terminal"], tables["silver.tac"], months),
+            tariffs=tables["silver.tariffs"], circles=tables["gold.circle_features"],
+            social=tables["gold.social_features"], gap_rules=GAP_RULES)
+
+    def rows(*frames):
+        return sorted((tuple(r) for df in frames for r in df.collect()), key=repr)
+
+    both = assemble(["2026-09", "2026-10"])
+    assert rows(both) == rows(assemble("2026-09"), assemble("2026-10"))
+    got = {(r["month"], r["subscriber_id"]): r for r in both.collect()}
+    assert {m for m, _ in got} == {"2026-09", "2026-10"}
+    assert got[("2026-10", "A")]["arpu_m1"] == 100.0 and got[("2026-09", "A")]["arpu_m1"] == 120.0

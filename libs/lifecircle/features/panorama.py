@@ -13,6 +13,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError
+from lifecircle.core.month_keys import key_subject, keyed, shift_month
 from lifecircle.core.periods import add_months, month_bounds
 from lifecircle.features import catalog as C
 from lifecircle.ingest.silver_schemas import SUBSCRIBER
@@ -50,13 +51,15 @@ def month_filter(df: DataFrame, month: str | Sequence[str], column: str = "date"
     return df.where(in_month)
 
 
-def subscriber_universe(subscriber: DataFrame, month: str) -> DataFrame:
-    """silver.subscriber rows of M that are normal or suspended at month end, or closed within M."""
+def subscriber_universe(subscriber: DataFrame, month: str | Sequence[str]) -> DataFrame:
+    """silver.subscriber rows of M (or of each of several months) that are normal or suspended at month end, or
+    closed within their month."""
     require_columns(subscriber, SUBSCRIBER.fieldNames(), "silver.subscriber")
-    start, end = month_bounds(month)
+    months = [month] if isinstance(month, str) else list(month)
+    start = F.to_date(F.concat(F.col("month"), F.lit("-01")))
     closed_in_m = (F.col("status") == "closed") & (
-        F.col("close_date").isNull() | ((F.col("close_date") >= F.lit(start)) & (F.col("close_date") < F.lit(end))))
-    return subscriber.where((F.col("month") == month) & (F.col("status").isin("normal", "suspended") | closed_in_m))
+        F.col("close_date").isNull() | ((F.col("close_date") >= start) & (F.col("close_date") < F.add_months(start, 1))))
+    return subscriber.where(F.col("month").isin(*months) & (F.col("status").isin("normal", "suspended") | closed_in_m))
 
 
 def aggregate_voice(voice: DataFrame) -> DataFrame:
@@ -171,34 +174,37 @@ def monthly_usage(
     return df.select("subscriber_id", *names, F.lit(month).alias("month"))
 
 
-def _history(usage_history: DataFrame | None, month: str, lag: int) -> DataFrame | None:
+def _history(usage_history: DataFrame | None, lag: int) -> DataFrame | None:
+    """gold.usage_monthly rows → the `h<lag>_*` columns of the month `lag` months later (subscriber-month keys)."""
     if usage_history is None:
         return None
-    m = add_months(month, -lag)
-    return usage_history.where(F.col("month") == m).select(
+    return keyed(usage_history, shift_month("month", lag)).select(
         "subscriber_id", *[F.col(c).alias(f"h{lag}_{c}") for c in C.HISTORY_COLUMNS])
 
 
-def _prefixed(df: DataFrame | None, prefix: str, month: str, skip: Sequence[str] = ()) -> DataFrame | None:
-    """An optional gold table → its month-M rows with every non-key column renamed `<prefix><column>`."""
+def _prefixed(df: DataFrame | None, prefix: str, months: Sequence[str], skip: Sequence[str] = ()) -> DataFrame | None:
+    """An optional monthly gold table → its rows of `months`, keyed by subscriber-month, with every other column
+    renamed `<prefix><column>`."""
     if df is None:
         return None
-    require_columns(df, ["subscriber_id"], f"{prefix}* source")
-    if "month" in df.columns:
-        df = df.where(F.col("month") == month)
+    require_columns(df, ["subscriber_id", "month"], f"{prefix}* source")
+    df = keyed(df.where(F.col("month").isin(*months)), "month")
     keep = [c for c in df.columns if c not in ("subscriber_id", "month", *skip)]
     return df.select("subscriber_id", *[F.col(c).alias(f"{prefix}{c}") for c in keep]).dropDuplicates(
         ["subscriber_id"])
 
 
-def latest_terminal(terminal: DataFrame, tac: DataFrame, month: str) -> DataFrame:
-    """silver.terminal (month M) + silver.tac → one handset per subscriber with `tac_*` capabilities."""
-    require_columns(terminal, ["subscriber_id", "tac", "first_seen", "last_seen", "imei_id"], "silver.terminal")
+def latest_terminal(terminal: DataFrame, tac: DataFrame, month: str | Sequence[str]) -> DataFrame:
+    """silver.terminal (month M, or several months) + silver.tac → one handset per subscriber and month (`month`
+    column) with `tac_*` capabilities."""
+    require_columns(terminal, ["subscriber_id", "month", "tac", "first_seen", "last_seen", "imei_id"],
+                    "silver.terminal")
+    months = [month] if isinstance(month, str) else list(month)
     latest = (
-        terminal.where(F.col("month") == month)
-        .groupBy("subscriber_id")
+        terminal.where(F.col("month").isin(*months))
+        .groupBy("subscriber_id", "month")
         .agg(F.max_by(F.struct("tac", "first_seen"), F.struct("last_seen", "first_seen", "imei_id")).alias("t"))
-        .select("subscriber_id", F.col("t.tac").alias("tac"), F.col("t.first_seen").alias("term_first_seen"))
+        .select("subscriber_id", "month", F.col("t.tac").alias("tac"), F.col("t.first_seen").alias("term_first_seen"))
     )
     caps = tac.select("tac", *[F.col(c).alias(f"tac_{c}") for c in tac.columns if c != "tac"])
     return latest.join(F.broadcast(caps), "tac", "left").drop("tac")
@@ -231,7 +237,7 @@ def gap_fill(df: DataFrame, rules: Sequence[Mapping[str, Any]]) -> DataFrame:
 def assemble_panorama(
     universe: DataFrame,
     usage: DataFrame,
-    month: str,
+    month: str | Sequence[str],
     usage_history: DataFrame | None = None,
     terminal: DataFrame | None = None,
     tariffs: DataFrame | None = None,
@@ -239,13 +245,17 @@ def assemble_panorama(
     social: DataFrame | None = None,
     gap_rules: Sequence[Mapping[str, Any]] = (),
 ) -> DataFrame:
-    """Profile of M + usage of M (+ M-1/M-2 usage, handset, plan, circle and social rows) → gold.panorama rows.
+    """Profile of M + usage of M (+ M-1/M-2 usage, handset, plan, circle and social rows) → gold.panorama rows;
+    for several months at once when `month` is a list (each month on its own: subscriber-month keys).
 
-    `usage_history` holds gold.usage_monthly rows of M-1 and M-2 (absent months give null history);
-    `circles`/`social` are left-joined with prefixes `lc_`/`sn_`, so the panorama works without them.
+    `usage_history` holds gold.usage_monthly rows of the months before (absent months give null history);
+    `terminal` comes from latest_terminal; `circles`/`social` are left-joined with prefixes `lc_`/`sn_`, so the
+    panorama works without them.
     """
-    df = universe.join(usage.drop("month"), "subscriber_id", "left")
-    for part in (_history(usage_history, month, 1), _history(usage_history, month, 2)):
+    months = [month] if isinstance(month, str) else list(month)
+    df = keyed(universe.where(F.col("month").isin(*months)), "month").join(
+        keyed(usage.where(F.col("month").isin(*months)), "month").drop("month"), "subscriber_id", "left")
+    for part in (_history(usage_history, 1), _history(usage_history, 2)):
         if part is not None:
             df = df.join(part, "subscriber_id", "left")
     for lag in (1, 2):
@@ -253,13 +263,13 @@ def assemble_panorama(
                    if f"h{lag}_{c}" not in df.columns}
         df = df.withColumns(missing)
     if terminal is not None:
-        df = df.join(terminal, "subscriber_id", "left")
+        df = df.join(keyed(terminal, "month").drop("month"), "subscriber_id", "left")
     if tariffs is not None:
         plans = tariffs.select("plan_id", *[F.col(c).alias(f"t_{c}") for c in tariffs.columns if c != "plan_id"])
         df = df.join(F.broadcast(plans), "plan_id", "left")
     extra: list[str] = []
     for src, prefix in ((circles, "lc_"), (social, "sn_")):
-        part = _prefixed(src, prefix, month)
+        part = _prefixed(src, prefix, months)
         if part is not None:
             extra += [c for c in part.columns if c != "subscriber_id"]
             df = df.join(part, "subscriber_id", "left")
@@ -284,7 +294,7 @@ def assemble_panorama(
     df = _add(df, [*C.HISTORY_DERIVED, *C.PLAN, *C.TERMINAL])
     df = _add(df, C.ACTIVITY)
     names = [f.name for f in C.PANORAMA_FEATURES]
-    return df.select(*names, *extra)
+    return df.withColumn("subscriber_id", key_subject()).select(*names, *extra)
 
 
 def history_months(month: str) -> list[str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import JobSpec, each_month, last_two_months
+from lifecircle.core.pipeline import JobSpec, each_month, last_two_months, month_span
 from lifecircle.core.tables import TableSpec
 from lifecircle.features.dictionary import columns_doc, usage_columns_doc
 from lifecircle.features.olap import METRIC_DOCS
 
-_FACTS = ("silver.subscriber", "silver.billing", "silver.voice_cdr", "silver.sms", "silver.data_usage",
-          "silver.vas_orders", "silver.service_contacts", "silver.terminal", "silver.tac", "silver.tariffs")
+_USAGE_FACTS = ("silver.subscriber", "silver.billing", "silver.voice_cdr", "silver.sms", "silver.data_usage",
+                "silver.vas_orders", "silver.service_contacts")
 
 TABLES: list[TableSpec] = [
     TableSpec("gold.usage_monthly",
@@ -41,11 +41,16 @@ TABLES: list[TableSpec] = [
 ]
 
 JOBS: list[JobSpec] = [
-    JobSpec("panorama", order=40, schedule="monthly", period="month", demo_args=each_month,
-            description="Customer panorama for a month: gold.usage_monthly aggregates, then gold.panorama "
-                        "(profile, fees, voice, SMS, data, VAS, service, terminal, circle and social columns).",
-            inputs=(*_FACTS, "gold.usage_monthly", "gold.circle_features", "gold.social_features"),
-            outputs=("gold.usage_monthly", "gold.panorama")),
+    JobSpec("usage_monthly", order=36, schedule="monthly", period="month", demo_args=each_month,
+            description="Monthly usage: each silver fact of the month aggregated once into gold.usage_monthly "
+                        "(fees, voice, SMS, data, VAS holdings, service contacts, the bill-decline streak).",
+            inputs=(*_USAGE_FACTS, "gold.usage_monthly"), outputs=("gold.usage_monthly",)),
+    JobSpec("panorama", order=40, schedule="monthly", period="month", demo_args=month_span,
+            description="Customer panorama for a month: gold.panorama from the profile, gold.usage_monthly of M, "
+                        "M-1 and M-2, terminal, plan, circle and social columns.",
+            inputs=("silver.subscriber", "silver.terminal", "silver.tac", "silver.tariffs", "gold.usage_monthly",
+                    "gold.circle_features", "gold.social_features"),
+            outputs=("gold.panorama",)),
     JobSpec("olap", order=45, schedule="monthly", period="month", demo_args=last_two_months,
             description="OLAP cubes over the panorama with Top-N/Bottom-N cells and month-over-month anomalies "
                         "(segments from gold.segments of M, else M-1, when that table exists).",
