@@ -14,7 +14,7 @@ TABLES: list[TableSpec] = [
     TableSpec("gold.usage_monthly",
               "Monthly aggregates per subscriber (voice, SMS, data, VAS holdings, service, fees): the history the "
               "panorama's 3-month features read instead of rescanning CDRs.",
-              "panorama", partition_by=("month",), keys=("subscriber_id", "month"), columns_doc=usage_columns_doc()),
+              "usage_monthly", partition_by=("month",), keys=("subscriber_id", "month"), columns_doc=usage_columns_doc()),
     TableSpec("gold.panorama",
               "Customer panorama (客户全景视图): one row per subscriber of the month (incl. churners of the month), "
               "~190 documented columns; see docs/data_dictionary.md.",
