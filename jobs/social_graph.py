@@ -6,8 +6,6 @@ iterations, and each month's PageRank is rescaled on its own."""
 
 from __future__ import annotations
 
-from functools import reduce
-
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -30,10 +28,6 @@ def _plain(df: DataFrame, key: str, *also_keyed: str) -> DataFrame:
     """Keyed rows → month, the plain `key` and the other columns (`also_keyed` ones unkeyed as well)."""
     rest = [key_subject(c).alias(c) if c in also_keyed else F.col(c) for c in df.columns if c not in (key, "month")]
     return df.select(key_month(key).alias("month"), key_subject(key).alias(key), *rest)
-
-
-def _union(frames: list[DataFrame]) -> DataFrame:
-    return reduce(DataFrame.unionByName, frames)
 
 
 @job("social_graph", description=__doc__, args=[MONTHS_ARG], needs="month")
@@ -62,49 +56,37 @@ def main(ctx: JobContext) -> None:
     plain_metrics = _plain(metrics, ID, "community_id")
     comp = _plain(S.competitor_share(pairs, rules.drop_networks), "subscriber_id")
     family = _plain(S.family_circles(vertices, kept, params), ID, "family_circle_id")
-    # each month reads its two months before: this pass's own, or the table's for months before the pass
+    # window features read M-2..M: this pass's own months, and the table's months before the pass
     earlier = ctx.read_optional("gold.social_features")
     earlier = earlier.where(F.col("month") < months[0]) if earlier is not None else None
-    own_members = plain_metrics.join(plain_vertices.where("is_subscriber").select("month", ID), ["month", ID])
-    shares = comp.select("subscriber_id", "month", "competitor_minutes_share")
-    members = own_members.select(F.col(ID).alias("subscriber_id"), "month", "community_id")
-    if earlier is not None:
-        shares = shares.unionByName(earlier.select("subscriber_id", "month", "competitor_minutes_share"))
-        members = members.unionByName(earlier.select("subscriber_id", "month", "community_id"))
+    trend = S.competitor_trend(comp, earlier, months)
     subscribers = ctx.read_optional("silver.subscriber")
-    if subscribers is None:
+    if subscribers is not None:
+        subs = subscribers.where(F.col("month").between(add_months(months[0], -2), months[-1]))
+        window = edges.where(F.col("month").between(add_months(months[0], -2), months[-1]) & F.col("strong"))
+        contagion = S.churn_contagion(window.select(SRC, DST, "month"), subs, months)
+        base = subs.where(F.col("month").isin(*months)).select("subscriber_id", "month")
+        # a month's members as gold.social_features holds them: subscriber vertices and the month's subscribers
+        in_features = plain_vertices.select(ID, "month", "is_subscriber").join(
+            base.select(F.col("subscriber_id").alias(ID), "month", F.lit(True).alias("_base")), [ID, "month"], "left")
+        comm = plain_metrics.select(ID, "month", "community_id", "community_size").join(
+            in_features.select(ID, "month", (F.col("is_subscriber") | F.coalesce("_base", F.lit(False)))
+                               .alias("is_subscriber")), [ID, "month"], "left")
+        circle = S.circle_churn(comm, earlier, subs, months)
+    else:
         ctx.log.warning("silver.subscriber not written yet: churn contagion features are 0")
-
-    features, communities = [], []
-    for month in months:
-        in_month = F.col("month") == month
-        v = plain_vertices.where(in_month).drop("month")
-        m = plain_metrics.where(in_month).drop("month")
-        c = comp.where(in_month).drop("month")
-        trend = S.competitor_trend(c, shares, month)
-        if subscribers is not None:
-            subs = subscribers.where(F.col("month").between(add_months(month, -2), month))
-            window = edges.where(F.col("month").between(add_months(month, -2), month) & F.col("strong")).select(
-                SRC, DST, "month")
-            contagion = S.churn_contagion(window, subs, month)
-            circle = S.circle_churn(m.select(ID, "community_id", "community_size"), members, subs, month)
-            base = subs.where(in_month).select("subscriber_id")
-        else:
-            contagion = ctx.spark.createDataFrame([], "subscriber_id string, strong_contacts long, "
-                                                  "contagion_churned_1m long, contagion_share_1m double, "
-                                                  "contagion_churned_3m long, contagion_share_3m double")
-            subs, circle, base = None, None, None
-        fam = family.where(in_month).drop("month")
-        features.append(S.assemble_features(v, m, c, trend, contagion, fam, month, base, circle))
-        communities.append(S.communities(v, m, subs, month))
-    ctx.write("gold.social_features", _union(features), where=period)
-    ctx.write("gold.communities", _union(communities), where=period)
+        contagion = ctx.spark.createDataFrame([], "subscriber_id string, month string, strong_contacts long, "
+                                              "contagion_churned_1m long, contagion_share_1m double, "
+                                              "contagion_churned_3m long, contagion_share_3m double")
+        subs, circle, base = None, None, None
+    features = S.assemble_features(plain_vertices, plain_metrics, comp, trend, contagion, family, months, base, circle)
+    ctx.write("gold.social_features", features, where=period)
+    ctx.write("gold.communities", S.communities(plain_vertices, plain_metrics, subs, months), where=period)
 
     vas = ctx.read_optional("silver.vas_orders")
     if vas is not None:
         feats = ctx.read("gold.social_features").where(F.col("month").isin(*months))
-        ctx.write("gold.leaders", _union([S.leaders(feats.where(F.col("month") == month), vas, month, params)
-                                          for month in months]), where=period)
+        ctx.write("gold.leaders", S.leaders(feats, vas, months, params), where=period)
     else:
         ctx.log.warning("silver.vas_orders not written yet: no leaders for %s", ", ".join(months))
     for df in (metrics, kept, pairs, vertices, parties):  # cached on a cluster; local checkpoints go with GC

@@ -7,6 +7,7 @@ of months M-2..M only (never later), so the features of month M can be used to p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
@@ -66,6 +67,28 @@ def _month_number(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7])
 
 
+def _months(month: str | Sequence[str]) -> list[str]:
+    return [month] if isinstance(month, str) else list(month)
+
+
+def _with_month(df: DataFrame, months: Sequence[str]) -> DataFrame:
+    """`df` with its `month` column; a frame of one month may come without one."""
+    if "month" in df.columns:
+        return df
+    if len(months) != 1:
+        raise ValueError(f"a frame for several months needs a month column (has {', '.join(df.columns)})")
+    return df.withColumn("month", F.lit(months[0]))
+
+
+def _to_targets(df: DataFrame, months: Sequence[str], back: int) -> DataFrame:
+    """Rows with a `month` → one copy per month T of `months` that reads them (T-back <= month <= T), as `target`:
+    the window features of every month of a pass at once."""
+    start = F.to_date(F.concat(F.col("month"), F.lit("-01")))
+    target = F.date_format(F.add_months(start, F.col("_k")), "yyyy-MM")
+    return (df.withColumn("_k", F.explode(F.sequence(F.lit(0), F.lit(back))))
+            .withColumn("target", target).drop("_k").where(F.col("target").isin(*months)))
+
+
 def graph_metrics(vertices: DataFrame, edges: DataFrame, p: GraphParams, graph_of: Column | None = None) -> DataFrame:
     """Graph vertices + kept edges → id, degree, degree_on_net, degree_competitor, weighted_degree, reciprocity,
     pagerank, triangle_count, clustering_coefficient, community_id, community_size. `graph_of` (an expression over
@@ -119,79 +142,93 @@ def competitor_share(pairs: DataFrame, drop_networks: tuple[str, ...] = ("servic
     )
 
 
-def competitor_trend(current: DataFrame, previous: DataFrame | None, month: str) -> DataFrame:
-    """subscriber_id, competitor_minutes_share of `month` + earlier gold.social_features rows → subscriber_id,
-    competitor_share_trend_3m: least-squares slope per month over M-2..M (null with fewer than two months)."""
-    cur = current.select("subscriber_id", F.lit(month).alias("month"), "competitor_minutes_share")
+def competitor_trend(current: DataFrame, previous: DataFrame | None, month: str | Sequence[str]) -> DataFrame:
+    """subscriber_id, competitor_minutes_share of `month` (or of several months, with a `month` column) + earlier
+    gold.social_features rows → subscriber_id, month, competitor_share_trend_3m: least-squares slope per month over
+    M-2..M (null with fewer than two months)."""
+    months = _months(month)
+    cur = _with_month(current, months).select("subscriber_id", "month", "competitor_minutes_share")
     hist = cur
     if previous is not None:
-        prev = previous.where(F.col("month").between(add_months(month, -2), add_months(month, -1))).select(
-            "subscriber_id", "month", "competitor_minutes_share")
-        hist = cur.unionByName(prev)
-    hist = hist.where(F.col("competitor_minutes_share").isNotNull())
+        hist = hist.unionByName(previous.where(
+            (F.col("month") >= add_months(months[0], -2)) & ~F.col("month").isin(*months)).select(
+            "subscriber_id", "month", "competitor_minutes_share"))
+    hist = _to_targets(hist.where(F.col("competitor_minutes_share").isNotNull()), months, 2)
     # least squares in exact integers (months from M, shares in 1e-4): a 3-point slope often ends in a 5 at the
     # fifth decimal, and a floating-point sum in another order would round it the other way
-    x = _month_index("month") - F.lit(_month_number(month))
+    x = _month_index("month") - _month_index("target")
     y = F.round(F.col("competitor_minutes_share") * 10_000).cast("long")
-    sums = hist.select("subscriber_id", x.alias("x"), y.alias("y")).groupBy("subscriber_id").agg(
+    sums = hist.select("target", "subscriber_id", x.alias("x"), y.alias("y")).groupBy("target", "subscriber_id").agg(
         F.count("*").alias("n"), F.sum("x").alias("sx"), F.sum("y").alias("sy"),
         F.sum(F.col("x") * F.col("y")).alias("sxy"), F.sum(F.col("x") * F.col("x")).alias("sxx"))
     den = F.col("n") * F.col("sxx") - F.col("sx") * F.col("sx")
     num = F.col("n") * F.col("sxy") - F.col("sx") * F.col("sy")
-    slope = sums.select("subscriber_id", F.when(den != 0, num.cast("decimal(38,0)") / (den * 10_000)).alias("_slope"))
-    return cur.select("subscriber_id").join(slope, "subscriber_id", "left").select(
-        "subscriber_id", F.round("_slope", 4).cast("double").alias("competitor_share_trend_3m"))
+    slope = sums.select("subscriber_id", F.col("target").alias("month"),
+                        F.when(den != 0, num.cast("decimal(38,0)") / (den * 10_000)).alias("_slope"))
+    return cur.select("subscriber_id", "month").join(slope, ["subscriber_id", "month"], "left").select(
+        "subscriber_id", "month", F.round("_slope", 4).cast("double").alias("competitor_share_trend_3m"))
 
 
-def churn_contagion(strong_edges: DataFrame, subscribers: DataFrame, month: str) -> DataFrame:
-    """Strong ties (src, dst, month) + silver.subscriber (month, subscriber_id, churned) → subscriber_id,
-    strong_contacts, contagion_churned_1m, contagion_share_1m, contagion_churned_3m, contagion_share_3m.
+def churn_contagion(strong_edges: DataFrame, subscribers: DataFrame, month: str | Sequence[str]) -> DataFrame:
+    """Strong ties (src, dst, month) + silver.subscriber (month, subscriber_id, churned) → subscriber_id, month,
+    strong_contacts, contagion_churned_1m, contagion_share_1m, contagion_churned_3m, contagion_share_3m, for `month`
+    or each of several months.
 
-    Ties come from months M-2..M and churn labels from months M-2..M only: nothing after `month` is read,
-    so the feature never sees the target month. Shares are over strong contacts who were our subscribers."""
-    lo = add_months(month, -2)
-    window = F.col("month").between(lo, month)
-    ties = strong_edges.where(window).select(SRC, DST)
-    sym = ties.select(F.col(SRC).alias(ID), F.col(DST).alias("nbr")).unionByName(
-        ties.select(F.col(DST).alias(ID), F.col(SRC).alias("nbr"))).distinct()
-    churn = subscribers.where(window).groupBy(F.col("subscriber_id").alias("nbr")).agg(
-        F.max(F.col("churned") & (F.col("month") == month)).alias("_c1"),
+    Ties come from months M-2..M and churn labels from months M-2..M only: nothing after M is read, so the
+    feature never sees the target month. Shares are over strong contacts who were our subscribers."""
+    months = _months(month)
+    ties = _to_targets(strong_edges.select(SRC, DST, "month"), months, 2)
+    sym = ties.select("target", F.col(SRC).alias(ID), F.col(DST).alias("nbr")).unionByName(
+        ties.select("target", F.col(DST).alias(ID), F.col(SRC).alias("nbr"))).distinct()
+    labels = _to_targets(subscribers.select("subscriber_id", "month", "churned"), months, 2)
+    churn = labels.groupBy("target", F.col("subscriber_id").alias("nbr")).agg(
+        F.max(F.col("churned") & (F.col("month") == F.col("target"))).alias("_c1"),
         F.max("churned").alias("_c3"),
     )
-    agg = sym.join(churn, "nbr").groupBy(ID).agg(
+    agg = sym.join(churn, ["target", "nbr"]).groupBy("target", ID).agg(
         F.count("*").alias("strong_contacts"),
         F.sum(F.col("_c1").cast("long")).alias("contagion_churned_1m"),
         F.sum(F.col("_c3").cast("long")).alias("contagion_churned_3m"),
     )
     return agg.select(
-        F.col(ID).alias("subscriber_id"), "strong_contacts", "contagion_churned_1m",
+        F.col(ID).alias("subscriber_id"), F.col("target").alias("month"), "strong_contacts", "contagion_churned_1m",
         F.round(F.col("contagion_churned_1m") / F.col("strong_contacts"), 4).alias("contagion_share_1m"),
         "contagion_churned_3m",
         F.round(F.col("contagion_churned_3m") / F.col("strong_contacts"), 4).alias("contagion_share_3m"),
     )
 
 
-def circle_churn(communities: DataFrame, previous: DataFrame | None, subscribers: DataFrame, month: str) -> DataFrame:
-    """This month's communities (id, community_id, community_size) + earlier gold.social_features + silver.subscriber
-    → subscriber_id, circle_churned_3m, circle_churn_share_3m: members of the subscriber's community who churned in
-    M-2..M (圈子流失), each counted in the community the graph of their churn month put them in (a churner leaves
-    the later graphs). The share is over this month's community size. Reads nothing after `month`."""
-    lo = add_months(month, -2)
-    members = communities.where(F.col("community_id").isNotNull()).select(
-        F.col(ID).alias("subscriber_id"), F.lit(month).alias("month"), "community_id")
+def circle_churn(communities: DataFrame, previous: DataFrame | None, subscribers: DataFrame,
+                 month: str | Sequence[str]) -> DataFrame:
+    """The month's communities (id, community_id, community_size; with `month` for several months, and
+    `is_subscriber` when non-subscriber vertices are among them) + earlier gold.social_features + silver.subscriber
+    → subscriber_id, month, circle_churned_3m, circle_churn_share_3m: members of the subscriber's community who
+    churned in M-2..M (圈子流失), each counted in the community the graph of their churn month put them in (a churner
+    leaves the later graphs). The share is over this month's community size. Reads nothing after M.
+
+    Earlier months count their subscribers only, as gold.social_features holds them; M counts every vertex."""
+    months = _months(month)
+    comm = _with_month(communities, months)
+    sub_flag = F.coalesce(F.col("is_subscriber"), F.lit(True)) if "is_subscriber" in comm.columns else F.lit(True)
+    members = comm.where(F.col("community_id").isNotNull()).select(
+        F.col(ID).alias("subscriber_id"), "month", "community_id", sub_flag.alias("_sub"))
     if previous is not None:
         members = members.unionByName(
-            previous.where(F.col("month").between(lo, add_months(month, -1)) & F.col("community_id").isNotNull())
-            .select("subscriber_id", "month", "community_id"))
-    churned = (subscribers.where(F.col("month").between(lo, month) & F.col("churned"))
-               .select("subscriber_id", "month").distinct())
+            previous.where((F.col("month") >= add_months(months[0], -2)) & ~F.col("month").isin(*months)
+                           & F.col("community_id").isNotNull())
+            .select("subscriber_id", "month", "community_id", F.lit(True).alias("_sub")))
+    churned = subscribers.where(F.col("churned")).select("subscriber_id", "month").distinct()
     lost = members.join(churned, ["subscriber_id", "month"]).select(
         "month", "community_id", F.col("subscriber_id").alias("_churner"))
-    counts = (members.join(lost, ["month", "community_id"]).where(F.col("subscriber_id") != F.col("_churner"))
-              .groupBy("subscriber_id").agg(F.countDistinct("_churner").alias("circle_churned_3m")))
-    return (communities.select(F.col(ID).alias("subscriber_id"), "community_size")
-            .join(counts, "subscriber_id", "left")
-            .select("subscriber_id", F.coalesce("circle_churned_3m", F.lit(0)).cast("long").alias("circle_churned_3m"),
+    pairs = (members.join(lost, ["month", "community_id"]).where(F.col("subscriber_id") != F.col("_churner"))
+             .select("subscriber_id", "month", "_churner", "_sub"))
+    counts = (_to_targets(pairs, months, 2).where((F.col("month") == F.col("target")) | F.col("_sub"))
+              .groupBy("target", "subscriber_id").agg(F.countDistinct("_churner").alias("circle_churned_3m"))
+              .withColumnRenamed("target", "month"))
+    return (comm.select(F.col(ID).alias("subscriber_id"), "month", "community_size")
+            .join(counts, ["subscriber_id", "month"], "left")
+            .select("subscriber_id", "month",
+                    F.coalesce("circle_churned_3m", F.lit(0)).cast("long").alias("circle_churned_3m"),
                     F.round(F.coalesce("circle_churned_3m", F.lit(0)) / F.greatest(F.col("community_size"), F.lit(1)),
                             4).alias("circle_churn_share_3m")))
 
@@ -212,17 +249,21 @@ def family_circles(vertices: DataFrame, edges: DataFrame, p: GraphParams) -> Dat
     )
 
 
-def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame | None, month: str) -> DataFrame:
-    """Graph vertices (id, network, is_subscriber) + metrics + silver.subscriber → community_id, month, size,
-    subscribers, on_net_share, competitor_members, competitor_share, churned_members, churn_rate, triangles."""
-    m = metrics.select(ID, "community_id", "triangle_count").join(vertices.select(ID, "network", "is_subscriber"), ID)
+def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame | None,
+                month: str | Sequence[str]) -> DataFrame:
+    """Graph vertices (id, network, is_subscriber) + metrics + silver.subscriber, of `month` (or of several months,
+    with `month` columns) → community_id, month, size, subscribers, on_net_share, competitor_members,
+    competitor_share, churned_members, churn_rate, triangles."""
+    months = _months(month)
+    m = _with_month(metrics, months).select(ID, "month", "community_id", "triangle_count").join(
+        _with_month(vertices, months).select(ID, "month", "network", "is_subscriber"), [ID, "month"])
     if subscribers is not None:
-        churned = subscribers.where((F.col("month") == month) & F.col("churned")).select(
-            F.col("subscriber_id").alias(ID), F.lit(True).alias("_churned")).distinct()
-        m = m.join(churned, ID, "left")
+        churned = subscribers.where(F.col("month").isin(*months) & F.col("churned")).select(
+            F.col("subscriber_id").alias(ID), "month", F.lit(True).alias("_churned")).distinct()
+        m = m.join(churned, [ID, "month"], "left")
     else:
         m = m.withColumn("_churned", F.lit(None).cast("boolean"))
-    agg = m.groupBy("community_id").agg(
+    agg = m.groupBy("month", "community_id").agg(
         F.count("*").alias("size"),
         F.sum(F.col("is_subscriber").cast("long")).alias("subscribers"),
         F.sum((F.col("network") == "on_net").cast("long")).alias("_on"),
@@ -231,7 +272,7 @@ def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame 
         (F.sum("triangle_count") / 3).cast("long").alias("triangles"),
     )
     return agg.select(
-        "community_id", F.lit(month).alias("month"), "size", "subscribers",
+        "community_id", "month", "size", "subscribers",
         F.round(F.col("_on") / F.col("size"), 4).alias("on_net_share"), "competitor_members",
         F.round(F.col("competitor_members") / F.col("size"), 4).alias("competitor_share"), "churned_members",
         F.when(F.col("subscribers") > 0, F.round(F.col("churned_members") / F.col("subscribers"), 4)).alias("churn_rate"),
@@ -239,36 +280,44 @@ def communities(vertices: DataFrame, metrics: DataFrame, subscribers: DataFrame 
     )
 
 
-def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphParams) -> DataFrame:
+def leaders(features: DataFrame, vas_orders: DataFrame, month: str | Sequence[str], p: GraphParams) -> DataFrame:
     """Subscriber features (subscriber_id, community_id, community_size, pagerank, degree and the reach
-    columns) + silver.vas_orders →
+    columns; with `month` for several months) + silver.vas_orders →
     month, community_id, subscriber_id, leader_rank, leader_score, reach_score, adoption_score, products_adopted,
-    pagerank, degree, community_size: per community the members combining reach and early product adoption
-    (adoption_score = community peers who ordered the same product after them, as a share of the community)."""
-    first_day = month_bounds(add_months(month, -(p.vas_lookback_months - 1)))[0]
-    last_day = month_bounds(month)[1]
-    f = features.where(F.col("community_id").isNotNull() & (F.col("community_size") >= p.leader_min_community_size))
+    pagerank, degree, community_size: per community and month the members combining reach and early product
+    adoption (adoption_score = community peers who ordered the same product after them, as a share of the
+    community), with orders of the last `vas_lookback_months` months."""
+    months = _months(month)
+    f = _with_month(features, months).where(
+        F.col("community_id").isNotNull() & (F.col("community_size") >= p.leader_min_community_size))
+    first_day = month_bounds(add_months(months[0], -(p.vas_lookback_months - 1)))[0]
+    last_day = month_bounds(months[-1])[1]
+    orders = vas_orders.where((F.col("event") == "order") & (F.col("date") >= F.lit(first_day))
+                              & (F.col("date") < F.lit(last_day))).select(
+        "subscriber_id", "product_id", "event_time", F.date_format("date", "yyyy-MM").alias("month"))
     first_orders = (
-        vas_orders.where((F.col("event") == "order") & (F.col("date") >= F.lit(first_day)) & (F.col("date") < F.lit(last_day)))
-        .groupBy("subscriber_id", "product_id").agg(F.min("event_time").alias("first_order"))
+        _to_targets(orders, months, p.vas_lookback_months - 1)
+        .groupBy(F.col("target").alias("month"), "subscriber_id", "product_id")
+        .agg(F.min("event_time").alias("first_order"))
     )
-    adopt = first_orders.join(f.select("subscriber_id", "community_id", "community_size"), "subscriber_id")
+    adopt = first_orders.join(f.select("subscriber_id", "month", "community_id", "community_size"),
+                              ["subscriber_id", "month"])
     # followers: community peers who first ordered the same product strictly later (pulled in after them);
     # a lone adopter pulls nobody, so early adoption only counts when the circle followed
-    later = (Window.partitionBy("community_id", "product_id").orderBy(-F.unix_timestamp("first_order"))
+    later = (Window.partitionBy("month", "community_id", "product_id").orderBy(-F.unix_timestamp("first_order"))
              .rangeBetween(Window.unboundedPreceding, -1))
     adoption = (
         adopt.withColumn("_followers", F.count(F.lit(1)).over(later))
-        .groupBy("subscriber_id").agg(
+        .groupBy("subscriber_id", "month").agg(
             F.least(F.lit(1.0), F.sum("_followers") / F.greatest(F.first("community_size") - 1, F.lit(1)))
             .alias("_early"), F.count("*").alias("products_adopted"))
     )
-    w_comm = Window.partitionBy("community_id")
+    w_comm = Window.partitionBy("month", "community_id")
     # reach: the mean in-community percentile of the configured centralities (PageRank: who the circle's
     # paths run through; weighted degree: how much of its calling and texting a member carries)
     reach = sum(F.percent_rank().over(w_comm.orderBy(c)) for c in p.leader_reach_columns) / len(p.leader_reach_columns)
     scored = (
-        f.join(adoption, "subscriber_id", "left")
+        f.join(adoption, ["subscriber_id", "month"], "left")
         .withColumn("reach_score", F.round(reach, 4))
         .withColumn("adoption_score", F.round(F.coalesce("_early", F.lit(0.0)), 4))
         .withColumn("products_adopted", F.coalesce("products_adopted", F.lit(0)).cast("long"))
@@ -280,7 +329,7 @@ def leaders(features: DataFrame, vas_orders: DataFrame, month: str, p: GraphPara
     quota = F.least(F.lit(p.leader_max_per_community),
                     F.greatest(F.lit(1), F.ceil(F.col("community_size") * p.leader_share).cast("int")))
     return scored.where(F.col("leader_rank") <= quota).select(
-        F.lit(month).alias("month"), "community_id", "subscriber_id", F.col("leader_rank").cast("int").alias("leader_rank"),
+        "month", "community_id", "subscriber_id", F.col("leader_rank").cast("int").alias("leader_rank"),
         "leader_score", "reach_score", "adoption_score", "products_adopted", "pagerank", "degree", "community_size",
     )
 
@@ -296,21 +345,23 @@ FEATURE_COLUMNS = (
 
 def assemble_features(
     vertices: DataFrame, metrics: DataFrame, comp: DataFrame, trend: DataFrame, contagion: DataFrame,
-    family: DataFrame, month: str, base: DataFrame | None = None, circle: DataFrame | None = None,
+    family: DataFrame, month: str | Sequence[str], base: DataFrame | None = None, circle: DataFrame | None = None,
 ) -> DataFrame:
-    """The parts above → gold.social_features rows: subscriber_id, month and FEATURE_COLUMNS, one row per our
-    subscriber in the graph (or per subscriber_id of `base` when given); counts default to 0 when absent."""
-    ids = vertices.where("is_subscriber").select(F.col(ID).alias("subscriber_id"))
+    """The parts above (of `month`, or of several months with `month` columns) → gold.social_features rows:
+    subscriber_id, month and FEATURE_COLUMNS, one row per our subscriber in the graph (or per subscriber_id of
+    `base` when given); counts default to 0 when absent."""
+    months = _months(month)
+    keys = ["subscriber_id", "month"]
+    ids = _with_month(vertices, months).where("is_subscriber").select(F.col(ID).alias("subscriber_id"), "month")
     if base is not None:
-        ids = ids.unionByName(base.select("subscriber_id")).distinct()
-    m = metrics.withColumnRenamed(ID, "subscriber_id")
-    fam = family.withColumnRenamed(ID, "subscriber_id")
-    out = (
-        ids.join(m, "subscriber_id", "left").join(comp, "subscriber_id", "left").join(trend, "subscriber_id", "left")
-        .join(contagion, "subscriber_id", "left").join(fam, "subscriber_id", "left")
-    )
+        ids = ids.unionByName(_with_month(base, months).select(*keys)).distinct()
+    m = _with_month(metrics, months).withColumnRenamed(ID, "subscriber_id")
+    fam = _with_month(family, months).withColumnRenamed(ID, "subscriber_id")
+    out = ids.join(m, keys, "left")
+    for part in (comp, trend, contagion, fam):
+        out = out.join(_with_month(part, months), keys, "left")
     if circle is not None:
-        out = out.join(circle, "subscriber_id", "left")
+        out = out.join(_with_month(circle, months), keys, "left")
     else:
         out = out.withColumns({"circle_churned_3m": F.lit(None).cast("long"),
                                "circle_churn_share_3m": F.lit(None).cast("double")})
@@ -328,4 +379,6 @@ def assemble_features(
             cols.append(F.col(c).cast("long").alias(c))
         else:
             cols.append(F.col(c))
-    return out.select("subscriber_id", F.lit(month).alias("month"), *cols)
+    return out.select("subscriber_id", "month", *cols)
+
+
