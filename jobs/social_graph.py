@@ -47,8 +47,7 @@ def main(ctx: JobContext) -> None:
         *[key_subject(c).alias(c) if c in (SRC, DST) else F.col(c) for c in kept.columns],
         key_month(SRC).alias("month")), where=period)
     edges = ctx.read("gold.social_edges")
-    kept = reuse(edges.where(F.col("month").isin(*months)).withColumns(
-        {SRC: F.concat("month", F.lit("|"), SRC), DST: F.concat("month", F.lit("|"), DST)}))
+    kept = reuse(keyed(keyed(edges.where(F.col("month").isin(*months)), "month", SRC), "month", DST))
     vertices = reuse(tie_vertices(parties, kept))
 
     metrics = reuse(S.graph_metrics(vertices, kept, params, graph_of=key_month(ID)))
