@@ -9,7 +9,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lifecircle.core.month_keys import key_month, key_subject, keyed, month_of
+from lifecircle.core.month_keys import key_month, key_subject, keyed, month_of, unkeyed
 from lifecircle.core.periods import add_months
 from lifecircle.core.spark import reuse
 from lifecircle.features.panorama import month_filter
@@ -22,12 +22,6 @@ from lifecircle.social.graph import DST, ID, SRC
 def _parties_keyed(df: DataFrame) -> DataFrame:
     """Voice or SMS rows with both parties keyed by the month of the contact."""
     return keyed(keyed(df, month_of("date"), "subscriber_id"), month_of("date"), "contact_id")
-
-
-def _plain(df: DataFrame, key: str, *also_keyed: str) -> DataFrame:
-    """Keyed rows → month, the plain `key` and the other columns (`also_keyed` ones unkeyed as well)."""
-    rest = [key_subject(c).alias(c) if c in also_keyed else F.col(c) for c in df.columns if c not in (key, "month")]
-    return df.select(key_month(key).alias("month"), key_subject(key).alias(key), *rest)
 
 
 @job("social_graph", description=__doc__, args=[MONTHS_ARG], needs="month")
@@ -51,10 +45,10 @@ def main(ctx: JobContext) -> None:
     vertices = reuse(tie_vertices(parties, kept))
 
     metrics = reuse(S.graph_metrics(vertices, kept, params, graph_of=key_month(ID)))
-    plain_vertices = _plain(vertices, ID)
-    plain_metrics = _plain(metrics, ID, "community_id")
-    comp = _plain(S.competitor_share(pairs, rules.drop_networks), "subscriber_id")
-    family = _plain(S.family_circles(vertices, kept, params), ID, "family_circle_id")
+    plain_vertices = unkeyed(vertices, ID)
+    plain_metrics = unkeyed(metrics, ID, "community_id")
+    comp = unkeyed(S.competitor_share(pairs, rules.drop_networks), "subscriber_id")
+    family = unkeyed(S.family_circles(vertices, kept, params), ID, "family_circle_id")
     # window features read M-2..M: this pass's own months, and the table's months before the pass
     earlier = ctx.read_optional("gold.social_features")
     earlier = earlier.where(F.col("month") < months[0]) if earlier is not None else None

@@ -47,7 +47,8 @@ def shift_key(column: str, n: int) -> Column:
     return F.concat(shift_month(key_month(column), n), F.lit(SEP), key_subject(column))
 
 
-def unkeyed(df: DataFrame, column: str = "subscriber_id") -> DataFrame:
-    """`df` keyed by subscriber-month → `month` and the plain `column` first, then the other columns."""
-    rest = [c for c in df.columns if c not in (column, "month")]
+def unkeyed(df: DataFrame, column: str = "subscriber_id", *also_keyed: str) -> DataFrame:
+    """`df` keyed by subscriber-month → `month` and the plain `column` first, then the other columns (those named
+    in `also_keyed`, e.g. a community id that is a member's key, made plain as well)."""
+    rest = [key_subject(c).alias(c) if c in also_keyed else F.col(c) for c in df.columns if c not in (column, "month")]
     return df.select(key_month(column).alias("month"), key_subject(column).alias(column), *rest)
