@@ -14,9 +14,10 @@ setup:
 demo: setup
 	$(PY) -m lifecircle.cli demo
 
-# The CI suite: unit, contract, real-data and component tests (Delta, MLflow, Airflow DagBag, the
-# standalone cluster). `make test-all` adds the end-to-end runs of the whole pipeline on a generated
-# province (marked `slow`: the ingestion oracle, every job in sequence, the notebooks).
+# The CI suite: unit, contract, real-data and component tests (Delta, MLflow, Airflow DagBag and a DAG run,
+# the standalone cluster), and the whole pipeline on a generated province with the notebooks run on it.
+# `make test-all` adds the tests marked `slow` (the ingestion oracle, the privacy audit of every table, the
+# per-job end-to-end paths).
 test: setup
 	$(VENV)/bin/ruff check libs jobs tests airflow_dags benchmarks
 	$(PY) -m pytest -q -m "not slow" --durations=25 tests

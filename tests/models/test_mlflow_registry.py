@@ -9,7 +9,7 @@ from pyspark.ml import Pipeline
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import VectorAssembler
 
-from lifecircle.core.tracking import start_run
+from lifecircle.core.tracking import log_spark_model, start_run
 
 
 def test_log_register_alias_load(spark, tmp_cfg):
@@ -18,10 +18,10 @@ def test_log_register_alias_load(spark, tmp_cfg):
     model = Pipeline(stages=[VectorAssembler(inputCols=["x"], outputCol="features"),
                              LogisticRegression(maxIter=20)]).fit(df)
     with start_run(tmp_cfg, "smoke", period="2026-10") as run:
-        info = mlflow.spark.log_model(model, "model")
+        uri = log_spark_model(model, "model")
     assert mlflow.get_tracking_uri().startswith("sqlite:///") and str(tmp_cfg.get("paths.mlflow")) in \
         mlflow.get_tracking_uri()
-    mv = mlflow.register_model(info.model_uri, "smoke_model")
+    mv = mlflow.register_model(uri, "smoke_model")
     client = MlflowClient()
     client.set_registered_model_alias("smoke_model", "champion", mv.version)
     assert client.get_model_version_by_alias("smoke_model", "champion").run_id == run.info.run_id

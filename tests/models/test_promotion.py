@@ -8,7 +8,7 @@ from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import VectorAssembler
 from pyspark.sql import functions as F
 
-from lifecircle.core.tracking import start_run
+from lifecircle.core.tracking import log_spark_model, start_run
 from lifecircle.models.mlflow_ops import (
     PROFILE_ARTIFACT,
     outdated_profile,
@@ -28,14 +28,13 @@ def _fit(df, col: str, flip: bool = False):
 
 def _log_and_promote(cfg, model, valid, profile=None):
     import mlflow
-    import mlflow.spark
 
     auc = validation_auc(model, valid)
     with start_run(cfg, "train_churn", period="2026-10", experiment="promotion") as run:
-        info = mlflow.spark.log_model(model, "model")
+        uri = log_spark_model(model, "model")
         if profile is not None:
             mlflow.log_dict(profile, PROFILE_ARTIFACT)
-    return register_and_promote(NAME, info.model_uri, run.info.run_id, auc, valid, champion_check=outdated_profile)
+    return register_and_promote(NAME, uri, run.info.run_id, auc, valid, champion_check=outdated_profile)
 
 
 def test_promotion_both_ways(spark, tmp_cfg):

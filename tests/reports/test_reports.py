@@ -1,5 +1,5 @@
-"""The monthly HTML report (small hand-made gold tables) and, slow, the analyst notebooks and the monthly
-report on the whole tiny pipeline."""
+"""The monthly HTML report (small hand-made gold tables), and the analyst notebooks and the monthly report on the
+whole tiny pipeline (run once per test session, shared with tests/test_pipeline_e2e.py)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,6 @@ def test_nothing_written_yet_gives_an_all_not_available_report():
     assert sections and all(not s.available for s in sections)
 
 
-@pytest.mark.slow
 def test_notebooks_and_monthly_report_on_the_tiny_pipeline(tiny_pipeline):
     import nbformat
     from nbclient import NotebookClient
@@ -103,16 +102,25 @@ def test_notebooks_and_monthly_report_on_the_tiny_pipeline(tiny_pipeline):
     env = {"LIFECIRCLE_DATA_ROOT": str(cfg.get("paths.data_root")), "LIFECIRCLE_ENV": "test"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    folder = Path(__file__).resolve().parents[2] / "notebooks"
+    clients: list[NotebookClient] = []
     try:
-        folder = Path(__file__).resolve().parents[2] / "notebooks"
+        # one kernel (one Spark JVM) for the three, each started from a clean namespace: ~30 s less than three
         for name in ("01_panorama", "02_churn_model_review", "03_campaign_evaluation"):
             nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-            NotebookClient(nb, kernel_name="python3", timeout=900,
-                           resources={"metadata": {"path": str(folder)}}).execute()
+            nb.cells.insert(0, nbformat.v4.new_code_cell("%reset -f"))
+            client = NotebookClient(nb, km=clients[0].km if clients else None, kernel_name="python3", timeout=900,
+                                    resources={"metadata": {"path": str(folder)}})
+            clients.append(client)
+            client.execute(cleanup_kc=False)
             errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                       if o.get("output_type") == "error"]
             assert not errors, f"{name}: {errors}"
+            assert sum(1 for c in nb.cells if c.cell_type == "code" and c.get("outputs")) >= 3, name
     finally:
+        for client in reversed(clients):  # the first one started the kernel: it shuts it down last
+            if client.km is not None:
+                client._cleanup_kernel()
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)

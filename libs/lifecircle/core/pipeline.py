@@ -14,10 +14,12 @@ SCHEDULES = ("once", "daily", "monthly", "campaign")
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """What the demo run covers: the generated months (oldest first) and the campaigns to run."""
+    """What the demo run covers: the generated months (oldest first), the campaigns to run, and how many of the
+    latest months the jobs that are only looked at run for (`latest_months`)."""
 
     months: tuple[str, ...]
     campaigns: tuple[str, ...] = ()
+    latest: int = 2
 
 
 def each_month(plan: DemoPlan) -> list[list[str]]:
@@ -29,10 +31,10 @@ def month_span(plan: DemoPlan) -> list[list[str]]:
     return [["--months", f"{plan.months[0]}:{plan.months[-1]}"]] if plan.months else []
 
 
-def last_two_months(plan: DemoPlan) -> list[list[str]]:
-    """The demo runs jobs whose history is not read later only where they are looked at: the last two months
-    (the latest, and the one before whose future the planted-truth report knows)."""
-    return [["--month", m] for m in plan.months[-2:]]
+def latest_months(plan: DemoPlan) -> list[list[str]]:
+    """The demo runs jobs whose history is not read later only where they are looked at: the last `plan.latest`
+    months (the demo's two: the latest, and the one before whose future the planted-truth report knows)."""
+    return [["--month", m] for m in plan.months[-plan.latest:]] if plan.latest > 0 else []
 
 
 def once(plan: DemoPlan) -> list[list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import JobSpec, each_month, last_two_months, month_span
+from lifecircle.core.pipeline import JobSpec, each_month, latest_months, month_span
 from lifecircle.core.tables import TableSpec
 from lifecircle.features.dictionary import columns_doc, usage_columns_doc
 from lifecircle.features.olap import METRIC_DOCS
@@ -51,7 +51,7 @@ JOBS: list[JobSpec] = [
             inputs=("silver.subscriber", "silver.terminal", "silver.tac", "silver.tariffs", "gold.usage_monthly",
                     "gold.circle_features", "gold.social_features"),
             outputs=("gold.panorama",)),
-    JobSpec("olap", order=45, schedule="monthly", period="month", demo_args=last_two_months,
+    JobSpec("olap", order=45, schedule="monthly", period="month", demo_args=latest_months,
             description="OLAP cubes over the panorama with Top-N/Bottom-N cells and month-over-month anomalies "
                         "(segments from gold.segments of M, else M-1, when that table exists).",
             inputs=("gold.panorama", "gold.olap_cube"),

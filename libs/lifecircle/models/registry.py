@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-from lifecircle.core.pipeline import DemoPlan, JobSpec, last_two_months
+from lifecircle.core.pipeline import DemoPlan, JobSpec, latest_months
 from lifecircle.core.tables import TableSpec
 from lifecircle.models.alerts import ALERTS_SCHEMA
 
@@ -55,8 +55,8 @@ def train_demo(plan: DemoPlan) -> list[list[str]]:
 
 
 def score_demo(plan: DemoPlan) -> list[list[str]]:
-    """Score the last two months (the champion exists once train_churn has run)."""
-    return [["--month", m] for m in plan.months[-2:]] if train_demo(plan) else []
+    """Score the latest months (the champion exists once train_churn has run)."""
+    return latest_months(plan) if train_demo(plan) else []
 
 
 JOBS: list[JobSpec] = [
@@ -66,5 +66,5 @@ JOBS: list[JobSpec] = [
             inputs=("gold.panorama", "silver.subscriber"), outputs=("gold.churn_scores",), period="month",
             demo_args=score_demo, after=("train_churn",)),  # scores with the champion that training registers
     JobSpec("churn_alerts", 56, "monthly", "early-warning rules with graded levels",
-            inputs=("gold.panorama",), outputs=("gold.alerts",), period="month", demo_args=last_two_months),
+            inputs=("gold.panorama",), outputs=("gold.alerts",), period="month", demo_args=latest_months),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import types as T
 
-from lifecircle.core.pipeline import JobSpec, last_two_months
+from lifecircle.core.pipeline import JobSpec, latest_months
 from lifecircle.core.tables import TableSpec
 
 CARD_ACCESS_LOG_SCHEMA = T.StructType([
@@ -58,5 +58,5 @@ JOBS: list[JobSpec] = [
             inputs=("gold.churn_scores", "gold.panorama", "gold.alerts", "gold.segments", "gold.plan_fit",
                     "gold.next_best_offer", "gold.social_features", "gold.circle_features"),
             outputs=("gold.retention_plan", "gold.offer_fit", "gold.retention_channel_lists"),
-            period="month", demo_args=last_two_months),
+            period="month", demo_args=latest_months),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql.types import StringType, StructField, StructType
 
-from lifecircle.core.pipeline import JobSpec, last_two_months
+from lifecircle.core.pipeline import JobSpec, latest_months
 from lifecircle.core.tables import TableSpec
 from lifecircle.value.plan_fit import PLAN_FIT_SCHEMA
 from lifecircle.value.segments import MAPPING_SCHEMA, PROFILE_SCHEMA
@@ -55,14 +55,14 @@ TABLES: list[TableSpec] = [
 JOBS: list[JobSpec] = [
     JobSpec("segment", 60, "monthly", "Behaviour and value segments, profiles, names, stable ids, sub-segments.",
             inputs=("gold.panorama", "gold.segment_profiles"),
-            outputs=("gold.segments", "gold.segment_profiles", "gold.segment_mapping"), demo_args=last_two_months),
+            outputs=("gold.segments", "gold.segment_profiles", "gold.segment_mapping"), demo_args=latest_months),
     JobSpec("plan_fit", 62, "monthly", "Price usage under every plan; seed 000's four plan-fit rules.",
-            inputs=("gold.panorama",), outputs=("gold.plan_fit",), demo_args=last_two_months),
+            inputs=("gold.panorama",), outputs=("gold.plan_fit",), demo_args=latest_months),
     JobSpec("associations", 64, "monthly", "FP-growth rules on product holdings and missing-product recommendations.",
             inputs=("gold.panorama",), outputs=("gold.association_rules", "gold.missing_product_recs"),
-            demo_args=last_two_months),
+            demo_args=latest_months),
     JobSpec("propensity", 66, "monthly", "Per-product propensity by lifecycle stage and the next best offer.",
             inputs=("gold.panorama", "silver.vas_orders", "silver.vas_products", "gold.segments",
                     "gold.association_rules"),
-            outputs=("gold.propensity", "gold.next_best_offer", "gold.product_lifecycle"), demo_args=last_two_months),
+            outputs=("gold.propensity", "gold.next_best_offer", "gold.product_lifecycle"), demo_args=latest_months),
 ]
