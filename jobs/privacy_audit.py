@@ -34,7 +34,7 @@ def main(ctx: JobContext) -> None:
         if spec.layer not in ("silver", "gold") or not ctx.exists(spec.name):
             continue
         scanned[spec.name] = month_slice(ctx.read(spec.name), spec.partition_by, month)
-    leaks = audit_tables(scanned, clear)
+    leaks = audit_tables(scanned, clear, int(ctx.cfg.get("privacy.audit_threads", 4)))
     found = {r["table"]: r for r in leaks.groupBy("table").agg(
         F.sum("leaked_values").alias("leaked_values"), F.sort_array(F.collect_list("column")).alias("columns"),
         F.min("example_masked").alias("example_masked")).collect()}  # ok: one row per leaking table

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
@@ -138,13 +139,23 @@ def month_slice(df, partition_by: tuple[str, ...], month: str):
     return df
 
 
-def audit_tables(tables: dict, clear_values):
-    """Leaks of `clear_values` in every table of `tables` (name → DataFrame), as one query: one row per leaking
-    (table, column). The caller records which tables were scanned."""
-    found = [identifier_leaks(name, df, clear_values) for name, df in tables.items()]
-    if not found:
+def audit_tables(tables: dict, clear_values, threads: int = 4):
+    """Leaks of `clear_values` in every table of `tables` (name → DataFrame): one row per leaking (table, column).
+    The caller records which tables were scanned.
+
+    One small query per table, `threads` at a time, against the clear values computed once. Most of a table's
+    cost is fixed: planning its Delta scan runs a few small Spark jobs (~0.5 s a table on the demo), and
+    concurrent queries overlap them (the demo's 47 tables: 28 s as one union query, 18 s four at a time, warm)."""
+    from lifecircle.core.spark import reuse
+
+    if not tables:
         raise ValueError("no tables to audit")
-    result = found[0]
-    for part in found[1:]:
-        result = result.unionByName(part)
-    return result
+    clear = reuse(clear_values)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="privacy-audit") as pool:
+            found = list(pool.map(lambda item: identifier_leaks(item[0], item[1], clear).collect(),  # ok: one row per leaking column
+                                  tables.items()))
+    finally:
+        clear.unpersist()
+    spark = next(iter(tables.values())).sparkSession
+    return spark.createDataFrame([tuple(r) for rows in found for r in rows], AUDIT_COLUMNS)
