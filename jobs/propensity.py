@@ -6,7 +6,9 @@ gold.next_best_offer, gold.product_lifecycle; lift per decile logged to MLflow."
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import reduce
+from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -18,6 +20,7 @@ from lifecircle.core.tracking import start_run
 from lifecircle.runtime import JobContext, job
 from lifecircle.value.associations import panorama_baskets
 from lifecircle.value.propensity import (
+    ProductModel,
     candidates,
     expected_values,
     fit_product,
@@ -74,16 +77,23 @@ def main(ctx: JobContext) -> None:
     rules = reuse(rules.where(F.col("month") == month)) if rules is not None else None
     features = list(feature_exprs)
 
+    def fit(item: tuple[str, Any]) -> ProductModel:
+        pid, st = item
+        train = candidates(train_all, pid).join(
+            labels.where(F.col("product_id") == pid).drop("product_id"), "subscriber_id", "left"
+        ).fillna(0, subset=["label"])
+        return fit_product(train, candidates(score_all, pid), pid, st.model_family, features, sec, rules, "segment")
+
+    # products fitted side by side (each is many small Spark jobs whose latency overlaps); logged in order below,
+    # in this thread, where the MLflow run is active
+    products_in_order = sorted(stage_rows.items())
+    with ThreadPoolExecutor(max_workers=max(1, int(sec.get("parallel_fits", 1))), thread_name_prefix="propensity") as pool:
+        models = list(pool.map(fit, products_in_order))
     scored, summary = [], []
     with start_run(ctx.cfg, "propensity", month):
         mlflow.log_params({"train_month": train_month, "features": ",".join(features),
                            "products": len(stage_rows)})
-        for pid, st in sorted(stage_rows.items()):
-            train = candidates(train_all, pid).join(
-                labels.where(F.col("product_id") == pid).drop("product_id"), "subscriber_id", "left"
-            ).fillna(0, subset=["label"])
-            m = fit_product(train, candidates(score_all, pid), pid, st.model_family, features, sec,
-                            rules, "segment")
+        for (pid, st), m in zip(products_in_order, models):
             with mlflow.start_run(run_name=f"propensity-{pid}-{month}", nested=True):
                 mlflow.log_params({"product_id": pid, "stage": st.stage, "family": m.family})
                 mlflow.log_metrics(m.metrics)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +89,11 @@ class ClusterFit:
 
 
 def fit_clusters(df: DataFrame, variables: Sequence[str], log_vars: Sequence[str] = (), k_min: int = 2,
-                 k_max: int = 8, seed: int = 7, max_iter: int = 20) -> ClusterFit:
-    """(subscriber_id, variables…) → k-means on log1p/standardised variables, k by best silhouette in [k_min, k_max]."""
+                 k_max: int = 8, seed: int = 7, max_iter: int = 20, parallel_fits: int = 1) -> ClusterFit:
+    """(subscriber_id, variables…) → k-means on log1p/standardised variables, k by best silhouette in [k_min, k_max].
+
+    The k's are fitted `parallel_fits` at a time (independent Spark jobs in one session: each fit is ~20 small
+    jobs whose latency overlaps); the choice is the same as fitting them one after the other."""
     missing = [v for v in variables if v not in df.columns]
     if missing:
         raise InputError(f"segmentation: frame lacks variable column(s) {missing}")
@@ -108,16 +112,23 @@ def fit_clusters(df: DataFrame, variables: Sequence[str], log_vars: Sequence[str
     n = x.count()
     if n <= k_min:
         raise InputError(f"segmentation: {n} subscribers cannot form {k_min} clusters")
-    evaluator = ClusteringEvaluator(featuresCol="features", predictionCol="cluster")
-    best: tuple[int, float, Any] | None = None
-    sil: dict[int, float] = {}
-    for k in range(k_min, min(k_max, n - 1) + 1):
+    def fit_k(k: int) -> tuple[int, float | None, Any]:
         km = KMeans(k=k, seed=seed, maxIter=max_iter, featuresCol="features", predictionCol="cluster", initSteps=2)
         m = km.fit(x)
         if m.summary.k < 2:  # fewer distinct points than k: k-means collapsed, no silhouette to compare
+            return k, None, m
+        evaluator = ClusteringEvaluator(featuresCol="features", predictionCol="cluster")
+        return k, float(evaluator.evaluate(m.transform(x))), m
+
+    ks = list(range(k_min, min(k_max, n - 1) + 1))
+    with ThreadPoolExecutor(max_workers=max(1, parallel_fits), thread_name_prefix="kmeans") as pool:
+        fits = list(pool.map(fit_k, ks))
+    best: tuple[int, float, Any] | None = None
+    sil: dict[int, float] = {}
+    for k, s, m in fits:  # in k order, as one after the other
+        if s is None:
             continue
-        s = evaluator.evaluate(m.transform(x))
-        sil[k] = float(s)
+        sil[k] = s
         if best is None or s > best[1] + 1e-9:
             best = (k, s, m)
     if best is None:
@@ -227,7 +238,7 @@ def segment_level(df: DataFrame, level: str, variables: Sequence[str], params: M
     """(subscriber_id, variables…) → clusters with stable ids (vs `prev_means`), names and profiles for one level."""
     fit = fit_clusters(df, variables, [v for v in params.get("log_transform", []) if v in variables],
                        int(params.get("k_min", 2)), int(params.get("k_max", 8)), int(params.get("seed", 7)),
-                       int(params.get("max_iter", 20)))
+                       int(params.get("max_iter", 20)), int(params.get("parallel_fits", 1)))
     joined = fit.assignments.join(df, "subscriber_id")
     means, sizes = group_stats(joined, "cluster", variables)
     pop_means, pop_std = population_stats(df, variables)
