@@ -114,6 +114,9 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     if ns.size:
         overrides.append(f"demo.size='{ns.size}'")
     cfg = load_config(ns.env, ns.conf_dir, overrides)
+    if cfg.get("demo.overrides", None):  # the demo's own settings (conf/base.yaml demo.overrides); the command line wins
+        overrides = [str(o) for o in cfg.get("demo.overrides")] + overrides
+        cfg = load_config(ns.env, ns.conf_dir, overrides)
     ensure_pii_key(cfg)
     if not ns.keep_data and not ns.only:  # --only runs some jobs on the tables already there
         removed = _clear_demo_data(cfg)
