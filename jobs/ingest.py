@@ -1,6 +1,6 @@
 """Ingest raw operator files into bronze Delta tables, exactly once, with quarantine, reconciliation and DQ.
 
-`--feed <name>|all` and `--date D` (that day's daily files, plus that month's monthly files and the
+`--feed <name>[,<name>...]|all` and `--date D` (that day's daily files, plus that month's monthly files and the
 reference snapshots when present) or `--month M` (every day of M); without a period every file not yet
 in meta.file_manifest is ingested. Order inside a run: reference → monthly → daily (cells first, so that
 unknown_cell can be checked), bronze per feed, then quarantine, reconciliation, DQ results and, last,
@@ -79,18 +79,19 @@ def _manifest_rows(ctx: JobContext) -> list[dict[str, Any]]:
 
 
 @job("ingest", description=__doc__, args=[
-    (["--feed"], {"default": "all", "help": "feed name (libs/lifecircle/feeds.py) or all"}),
+    (["--feed"], {"default": "all", "help": "feed name (libs/lifecircle/feeds.py), several joined by commas, or all"}),
 ])
 def main(ctx: JobContext) -> None:
-    feed_arg = ctx.args.feed
-    if feed_arg != "all" and feed_arg not in FEEDS:
-        raise LifecircleError(f"unknown feed {feed_arg!r} (known: all, {', '.join(FEEDS)})")
+    wanted = list(FEEDS) if ctx.args.feed == "all" else [f.strip() for f in ctx.args.feed.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FEEDS]
+    if unknown or not wanted:
+        raise LifecircleError(f"unknown feed {', '.join(unknown) or repr(ctx.args.feed)} (known: all, {', '.join(FEEDS)})")
     date, month = ctx.args.date, ctx.args.month
     if date and month:
         raise LifecircleError("give --date or --month, not both")
     isec = ctx.cfg.section("ingest")
     qrules = quality.parse_rules(ctx.cfg.section("quality"))
-    feeds = sorted(list(FEEDS) if feed_arg == "all" else [feed_arg], key=lambda f: (GRAIN_ORDER[FEEDS[f].grain], f))
+    feeds = sorted(set(wanted), key=lambda f: (GRAIN_ORDER[FEEDS[f].grain], f))
     raw_root = ctx.cfg.get("paths.raw")
     base = raw.root_uri(ctx.spark, raw_root)
     now = dt.datetime.now().replace(microsecond=0)
@@ -98,10 +99,10 @@ def main(ctx: JobContext) -> None:
 
     # 1. what is there, and what is new
     listing = {f: _list(ctx, raw_root, f, ps) for f, ps in scope(feeds, date, month).items()}
-    if feed_arg != "all" and (date or month) and not any(listing[feed_arg].values()):
-        spec = FEEDS[feed_arg]
-        where = feed_folder(raw_root, feed_arg, date or month or "")
-        raise InputError(f"no raw file of feed {feed_arg} for {date or month}: expected {where}/{spec.file_pattern}")
+    for named in ([] if ctx.args.feed == "all" or not (date or month) else feeds):
+        if not any(listing[named].values()):
+            where = feed_folder(raw_root, named, date or month or "")
+            raise InputError(f"no raw file of feed {named} for {date or month}: expected {where}/{FEEDS[named].file_pattern}")
     files = [f for per in listing.values() for fs in per.values() for f in fs]
     manifest = _manifest_rows(ctx)
     same = unchanged(files, manifest)

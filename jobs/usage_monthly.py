@@ -1,6 +1,7 @@
-"""Monthly usage for a month: aggregate each silver fact of M once into gold.usage_monthly (fees, voice, SMS, data,
-VAS orders and holdings, service contacts, the bill-decline streak carried from M-1). The panorama and its
-3-month features read it instead of rescanning CDRs. Months run in order: M carries M-1's holdings and streak."""
+"""Monthly usage for a month (or a range of months in one pass, `--months`): aggregate each silver fact of M once
+into gold.usage_monthly (fees, voice, SMS, data, VAS orders and holdings, service contacts, the bill-decline streak
+carried from M-1). The panorama and its 3-month features read it instead of rescanning CDRs. M carries M-1's
+holdings and streak, so single months run in order; a range carries them through its months itself."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pyspark.sql import functions as F
 
 from lifecircle.core.periods import add_months, month_bounds
 from lifecircle.features.panorama import month_filter, monthly_usage, subscriber_universe, vas_holdings
-from lifecircle.runtime import JobContext, job
+from lifecircle.runtime import MONTHS_ARG, JobContext, job
 
 
 def _usage_partition(ctx: JobContext, month: str):
@@ -19,33 +20,33 @@ def _usage_partition(ctx: JobContext, month: str):
     return rows if rows.limit(1).count() > 0 else None
 
 
-@job("usage_monthly", description=__doc__, needs="month")
+@job("usage_monthly", description=__doc__, args=[MONTHS_ARG], needs="month")
 def main(ctx: JobContext) -> None:
-    month = ctx.month
+    months = ctx.months
     params = ctx.cfg.section("features")
-    universe = subscriber_universe(ctx.read("silver.subscriber").where(F.col("month") == month), month)
+    universe = subscriber_universe(ctx.read("silver.subscriber").where(F.col("month").isin(*months)), months)
     vas_all = ctx.read("silver.vas_orders")
-    prev = _usage_partition(ctx, add_months(month, -1))
+    before = add_months(months[0], -1)
+    prev = _usage_partition(ctx, before)
     prior_held = None
     if prev is None:  # first month: holdings from every earlier VAS event; bill streak starts at 0
-        ctx.log.info("no gold.usage_monthly for %s: history columns are null this month", add_months(month, -1))
-        start, _ = month_bounds(month)
+        ctx.log.info("no gold.usage_monthly for %s: history columns are null in %s", before, months[0])
+        start, _ = month_bounds(months[0])
         prior_held = vas_holdings(vas_all.where(F.col("date") < F.lit(start)), None)
     usage = monthly_usage(
         universe,
-        billing=ctx.read("silver.billing").where(F.col("month") == month),
-        voice=month_filter(ctx.read("silver.voice_cdr"), month),
-        sms=month_filter(ctx.read("silver.sms"), month),
-        data=month_filter(ctx.read("silver.data_usage"), month),
-        vas=month_filter(vas_all, month),
-        service=month_filter(ctx.read("silver.service_contacts"), month),
-        month=month,
+        billing=ctx.read("silver.billing").where(F.col("month").isin(*months)),
+        voice=month_filter(ctx.read("silver.voice_cdr"), months),
+        sms=month_filter(ctx.read("silver.sms"), months),
+        data=month_filter(ctx.read("silver.data_usage"), months),
+        vas=month_filter(vas_all, months),
+        service=month_filter(ctx.read("silver.service_contacts"), months),
+        month=months,
         prev_usage=prev,
         prior_held=prior_held,
         decline=float(params.get("bill_decline_threshold", 0.15)),
     )
-    ctx.write("gold.usage_monthly", usage, where={"month": month})
-
+    ctx.write("gold.usage_monthly", usage, where={"month": months})
 
 if __name__ == "__main__":
     raise SystemExit(main())

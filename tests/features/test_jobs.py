@@ -39,6 +39,28 @@ def test_panorama_and_olap_jobs_first_month(spark, tmp_cfg, tables):
     assert read_delta(spark, table("gold.olap_anomalies").path(tmp_cfg)).count() == 0
 
 
+@pytest.mark.slow
+def test_usage_monthly_over_a_range_writes_what_one_run_per_month_writes(spark, tmp_cfg, tables):
+    for name, df in tables.items():
+        if name.startswith("silver."):
+            write_delta(df, table(name).path(tmp_cfg), partition_by=SILVER[name][1])
+    path = table("gold.usage_monthly").path(tmp_cfg)
+
+    def usage():
+        return sorted((tuple(r) for r in read_delta(spark, path).collect()), key=repr)
+
+    months = ["2026-08", "2026-09", "2026-10"]
+    for m in months:
+        assert run_script("usage_monthly", ["--month", m], spark=spark, cfg=tmp_cfg) == 0
+    one_by_one = usage()
+    assert run_script("usage_monthly", ["--months", "2026-08:2026-10"], spark=spark, cfg=tmp_cfg) == 0
+    assert usage() == one_by_one  # replaced, not appended
+    got = {(r["subscriber_id"], r["month"]): r["bill_decline_streak"] for r in read_delta(spark, path).collect()}
+    assert [got[("A", m)] for m in months] == [0, 1, 2]  # 120 -> 100 -> 80
+    assert run_script("usage_monthly", ["--months", "2026-09:2026-10"], spark=spark, cfg=tmp_cfg) == 0
+    assert usage() == one_by_one  # the range's first month carries August from the table
+
+
 def test_panorama_jobs_need_a_month(spark, tmp_cfg):
     assert run_script("panorama", [], spark=spark, cfg=tmp_cfg) == 2
     assert run_script("usage_monthly", [], spark=spark, cfg=tmp_cfg) == 2

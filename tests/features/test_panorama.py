@@ -10,11 +10,13 @@ from lifecircle.features import catalog as C
 from lifecircle.features.panorama import (
     aggregate_voice,
     assemble_panorama,
+    bill_decline_streak,
     gap_fill,
     latest_terminal,
     month_filter,
     subscriber_universe,
     vas_holdings,
+    vas_holdings_by_month,
 )
 from tests.features.conftest import GAP_RULES
 
@@ -158,6 +160,45 @@ def test_vas_holdings_from_events_alone_and_with_prior(tables):
     assert sorted(map(tuple, after.collect())) == [("A", "P2"), ("B", "P9")]
 
 
+def test_bill_decline_streak_over_a_range_follows_the_month_by_month_definition(spark):
+    """A decline (bill more than 15% below the month before) adds one to M-1's streak, another bill restarts at 0,
+    no bill is null; the streak carried in from the month before the range counts, a missing month breaks it."""
+    usage = spark.createDataFrame([
+        ("X", "2026-04", 80.0), ("X", "2026-05", 60.0), ("X", "2026-06", 60.0), ("X", "2026-07", 40.0),
+        ("Y", "2026-04", 100.0), ("Y", "2026-05", None), ("Y", "2026-06", 50.0), ("Y", "2026-07", 30.0),
+        ("Z", "2026-04", 84.0), ("Z", "2026-06", 50.0), ("Z", "2026-07", 42.0),  # no May row
+        ("W", "2026-04", 0.0),
+    ], "subscriber_id string, month string, arpu double")
+    before = spark.createDataFrame([("X", "2026-03", 100.0, 2), ("Z", "2026-03", 100.0, None), ("W", "2026-03", 0.0, 0)],
+                                   "subscriber_id string, month string, arpu double, bill_decline_streak int")
+
+    def streaks(df):
+        return {(r["subscriber_id"], r["month"]): r["bill_decline_streak"] for r in df.collect()}
+
+    got = streaks(bill_decline_streak(usage, before, 0.15))
+    assert got == {
+        ("X", "2026-04"): 3, ("X", "2026-05"): 4, ("X", "2026-06"): 0, ("X", "2026-07"): 1,
+        ("Y", "2026-04"): 0, ("Y", "2026-05"): None, ("Y", "2026-06"): 0, ("Y", "2026-07"): 1,
+        ("Z", "2026-04"): 1, ("Z", "2026-06"): 0, ("Z", "2026-07"): 1,  # 42 < 50 * 0.85 = 42.5
+        ("W", "2026-04"): 0}
+    first = streaks(bill_decline_streak(usage.where("month = '2026-04'"), before, 0.15))
+    assert first == {k: v for k, v in got.items() if k[1] == "2026-04"}
+    assert streaks(bill_decline_streak(usage.where("month = '2026-04'"), None, 0.15)) == {
+        ("X", "2026-04"): 0, ("Y", "2026-04"): 0, ("Z", "2026-04"): 0, ("W", "2026-04"): 0}
+
+
+def test_vas_holdings_by_month_carry_the_latest_event_through_the_range(tables):
+    events = month_filter(tables["silver.vas_orders"], ["2026-09", "2026-10"])
+    prior = vas_holdings(tables["silver.vas_orders"].where("date < DATE'2026-09-01'"), None)
+    both = vas_holdings_by_month(events, prior, ["2026-09", "2026-10"])
+    sep = vas_holdings(month_filter(events, "2026-09"), prior)
+    oct_ = vas_holdings(month_filter(events, "2026-10"), sep)
+    expected = ([(s, "2026-09", p) for s, p in map(tuple, sep.collect())]
+                + [(s, "2026-10", p) for s, p in map(tuple, oct_.collect())])
+    assert sorted(map(tuple, both.collect())) == sorted(expected)
+    assert ("A", "2026-10", "P2") in expected and ("B", "2026-10", "P9") in expected
+
+
 def test_voice_pairs_match_a_direct_aggregation(tables):
     """The pair-first aggregation equals a direct per-subscriber aggregation (independent check)."""
     v = month_filter(tables["silver.voice_cdr"], "2026-10")
@@ -186,13 +227,16 @@ def test_month_filter_reads_only_the_months_partition_of_a_daily_table(spark, tm
 
 
 def test_two_months_in_one_pass_equal_one_pass_per_month(tables, history):
-    """September and October assembled together give each month's rows as assembling it alone does, history,
-    handset and circle columns included (September's circle row and October's must not cross)."""
+    """September and October aggregated and assembled together give each month's rows as doing it month by month
+    does, history, streak, holdings, handset and circle columns included (September's circle row and October's
+    must not cross)."""
     from tests.features.conftest import build
 
     _, sep_usage = build(tables, "2026-09", history.where("month = '2026-08'"))
     _, oct_usage = build(tables, "2026-10", sep_usage)
-    usage = sep_usage.unionByName(oct_usage)
+    _, usage = build(tables, ["2026-09", "2026-10"], history.where("month = '2026-08'"))  # usage in one pass too
+    assert sorted(map(tuple, usage.collect()), key=repr) == sorted(
+        map(tuple, sep_usage.unionByName(oct_usage).collect()), key=repr)
     past = history.where("month = '2026-08'").unionByName(usage.select(*history.columns))
     universe = subscriber_universe(tables["silver.subscriber"], ["2026-09", "2026-10"])
 

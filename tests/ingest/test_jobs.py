@@ -54,7 +54,7 @@ def test_ingest_exactly_once_then_silver_private_and_idempotent(spark, tmp_cfg):
     assert run_script("ingest", [], spark=spark, cfg=tmp_cfg) == 0
     assert {t: _rows(spark, tmp_cfg, t) for t in before} == before
     shutil.copyfile(root / CDR_FILE, root / CDR_FILE.replace("_0001", "_0002"))
-    assert run_script("ingest", ["--feed", "voice_cdr", "--date", DAY], spark=spark, cfg=tmp_cfg) == 0
+    assert run_script("ingest", ["--feed", "voice_cdr,terminal", "--date", DAY], spark=spark, cfg=tmp_cfg) == 0
     assert _rows(spark, tmp_cfg, "bronze.voice_cdr") == before["bronze.voice_cdr"]
     manifest = {(r[0], r[6], r[7]) for r in _rows(spark, tmp_cfg, "meta.file_manifest")}
     assert (CDR_FILE.replace("_0001", "_0002"), "duplicate_file", CDR_FILE) in manifest
@@ -110,6 +110,8 @@ def test_missing_unreadable_file_and_bad_config_fail_with_one_line(spark, tmp_pa
     err = capsys.readouterr().err.strip()
     assert err.startswith("ERROR ingest: no raw file of feed voice_cdr for 2026-10-05: expected ")
     assert err.endswith("/voice_cdr/2026-10-05/cdr_{date:%Y%m%d}_{part:04d}.txt.gz") and "\n" not in err
+    assert run_script("ingest", ["--feed", "sms,voice_cdrs", "--date", "2026-10-05"], spark=spark, cfg=cfg) == 2
+    assert capsys.readouterr().err.strip().startswith("ERROR ingest: unknown feed voice_cdrs (known: all, ")
 
     broken = Path(cfg.get("paths.raw")) / "voice_cdr" / DAY / "cdr_20261001_0001.txt.gz"
     broken.parent.mkdir(parents=True)

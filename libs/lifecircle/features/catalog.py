@@ -239,7 +239,8 @@ FEES_DERIVED: list[Feature] = [
     _f("in_arrears", "activity", "coalesce(arrears > 0, false)", "flag", _B, "arrears above zero at month end"),
 ]
 
-# The carried column: computed in the usage stage from M and M-1 (gold.usage_monthly) so it needs no history scan.
+# The carried column: defined on M and M-1 (gold.usage_monthly) so it needs no history scan; computed in closed
+# form over a range of months by features.panorama.bill_decline_streak (this expression is its definition).
 CARRY: list[Feature] = [
     _f("bill_decline_streak", "fees",
        "CASE WHEN arpu IS NULL THEN NULL "

@@ -1,7 +1,9 @@
-"""Panorama transforms: silver facts of one month → `gold.usage_monthly` rows → `gold.panorama` rows.
+"""Panorama transforms: silver facts of a month (or a run of months) → `gold.usage_monthly` rows → `gold.panorama`
+rows.
 
-Each fact table is aggregated once per month (voice and SMS first per subscriber × contact pair, so distinct
-contacts come from the pairs instead of a distinct count); 3-month features come from `gold.usage_monthly`.
+Each fact table is aggregated once (voice and SMS first per subscriber × contact pair, so distinct contacts come
+from the pairs instead of a distinct count), grouped by subscriber and month so that a range of months is one
+pass; 3-month features come from `gold.usage_monthly`.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lifecircle.core.errors import InputError
-from lifecircle.core.month_keys import key_subject, keyed, shift_month
+from lifecircle.core.month_keys import key_subject, keyed, month_of, shift_month
 from lifecircle.core.periods import add_months, month_bounds
 from lifecircle.features import catalog as C
 from lifecircle.ingest.silver_schemas import SUBSCRIBER
@@ -62,39 +64,45 @@ def subscriber_universe(subscriber: DataFrame, month: str | Sequence[str]) -> Da
     return subscriber.where(F.col("month").isin(*months) & (F.col("status").isin("normal", "suspended") | closed_in_m))
 
 
-def aggregate_voice(voice: DataFrame) -> DataFrame:
-    """Voice CDR rows (one month) → one row per subscriber with VOICE_AGGS (one pass, pairs first)."""
+def _keys(by: Sequence[str], *more: str) -> list[str]:
+    return [*by, *[k for k in more if k not in by]]
+
+
+def aggregate_voice(voice: DataFrame, by: Sequence[str] = ("subscriber_id",)) -> DataFrame:
+    """Voice CDR rows (one month, or several with `by` = subscriber and month) → one row per `by` with VOICE_AGGS
+    (one pass, pairs first)."""
     require_columns(voice, ["subscriber_id", "contact_id", "contact_network", "direction", "start_time",
-                            "duration_s", "call_type", "forwarded"], "silver.voice_cdr")
-    pairs = voice.groupBy(*C.VOICE_PAIR_KEYS).agg(*_measures(C.VOICE_PAIR_MEASURES))
-    return pairs.groupBy("subscriber_id").agg(*_exprs(C.VOICE_AGGS))
+                            "duration_s", "call_type", "forwarded", *by], "silver.voice_cdr")
+    pairs = voice.groupBy(*_keys(by, *C.VOICE_PAIR_KEYS)).agg(*_measures(C.VOICE_PAIR_MEASURES))
+    return pairs.groupBy(*by).agg(*_exprs(C.VOICE_AGGS))
 
 
-def aggregate_sms(sms: DataFrame) -> DataFrame:
-    """SMS rows (one month) → one row per subscriber with SMS_AGGS."""
-    require_columns(sms, ["subscriber_id", "contact_id", "contact_network", "direction", "sms_type"], "silver.sms")
-    pairs = sms.groupBy("subscriber_id", "contact_id", "contact_network").agg(*_measures(C.SMS_PAIR_MEASURES))
-    return pairs.groupBy("subscriber_id").agg(*_exprs(C.SMS_AGGS))
+def aggregate_sms(sms: DataFrame, by: Sequence[str] = ("subscriber_id",)) -> DataFrame:
+    """SMS rows (one month, or several with `by` = subscriber and month) → one row per `by` with SMS_AGGS."""
+    require_columns(sms, ["subscriber_id", "contact_id", "contact_network", "direction", "sms_type", *by], "silver.sms")
+    pairs = sms.groupBy(*_keys(by, "subscriber_id", "contact_id", "contact_network")).agg(
+        *_measures(C.SMS_PAIR_MEASURES))
+    return pairs.groupBy(*by).agg(*_exprs(C.SMS_AGGS))
 
 
-def aggregate_data(data: DataFrame) -> DataFrame:
-    """Hourly data usage (one month) → one row per subscriber with DATA_AGGS (per app category first)."""
-    require_columns(data, ["subscriber_id", "bytes_up", "bytes_down", "app_category", "rat"], "silver.data_usage")
-    apps = data.groupBy("subscriber_id", F.expr(C.DATA_APP_KEY).alias("app")).agg(*_measures(C.DATA_APP_MEASURES))
-    return apps.groupBy("subscriber_id").agg(*_exprs(C.DATA_AGGS))
+def aggregate_data(data: DataFrame, by: Sequence[str] = ("subscriber_id",)) -> DataFrame:
+    """Hourly data usage (one month, or several) → one row per `by` with DATA_AGGS (per app category first)."""
+    require_columns(data, ["subscriber_id", "bytes_up", "bytes_down", "app_category", "rat", *by], "silver.data_usage")
+    apps = data.groupBy(*by, F.expr(C.DATA_APP_KEY).alias("app")).agg(*_measures(C.DATA_APP_MEASURES))
+    return apps.groupBy(*by).agg(*_exprs(C.DATA_AGGS))
 
 
-def aggregate_vas(vas: DataFrame) -> DataFrame:
-    """VAS events (one month) → orders, cancellations and trials per subscriber."""
-    require_columns(vas, ["subscriber_id", "product_id", "event", "event_time", "order_id", "cancel_kind"],
+def aggregate_vas(vas: DataFrame, by: Sequence[str] = ("subscriber_id",)) -> DataFrame:
+    """VAS events (one month, or several) → orders, cancellations and trials per `by`."""
+    require_columns(vas, ["subscriber_id", "product_id", "event", "event_time", "order_id", "cancel_kind", *by],
                     "silver.vas_orders")
-    return vas.groupBy("subscriber_id").agg(*_exprs(C.VAS_AGGS))
+    return vas.groupBy(*by).agg(*_exprs(C.VAS_AGGS))
 
 
-def aggregate_service(service: DataFrame) -> DataFrame:
-    """Service contacts (one month) → counts by category and complaint area per subscriber."""
-    require_columns(service, ["subscriber_id", "category", "business_area"], "silver.service_contacts")
-    return service.groupBy("subscriber_id").agg(*_exprs(C.SERVICE_AGGS))
+def aggregate_service(service: DataFrame, by: Sequence[str] = ("subscriber_id",)) -> DataFrame:
+    """Service contacts (one month, or several) → counts by category and complaint area per `by`."""
+    require_columns(service, ["subscriber_id", "category", "business_area", *by], "silver.service_contacts")
+    return service.groupBy(*by).agg(*_exprs(C.SERVICE_AGGS))
 
 
 def vas_holdings(events: DataFrame, prior: DataFrame | None) -> DataFrame:
@@ -118,9 +126,66 @@ def vas_holdings(events: DataFrame, prior: DataFrame | None) -> DataFrame:
     return held.select("subscriber_id", "product_id").distinct()
 
 
+def vas_holdings_by_month(events: DataFrame, prior: DataFrame | None, months: Sequence[str]) -> DataFrame:
+    """Order/unsubscribe events of consecutive `months` (with their `month`) + holdings before the first →
+    (subscriber_id, month, product_id) held at each month's end: a product's latest event up to that month
+    decides, else its prior state. One month is vas_holdings; a range needs no month-by-month loop."""
+    if len(months) == 1:
+        return vas_holdings(events, prior).withColumn("month", F.lit(months[0]))
+    pair = ["subscriber_id", "product_id"]
+    last = (
+        events.where(F.col("event").isin("order", "unsubscribe"))
+        .groupBy(*pair, "month")
+        .agg(F.max_by("event", F.struct("event_time", "order_id")).alias("last_event"))
+    )
+    pairs = last.select(*pair) if prior is None else last.select(*pair).unionByName(prior.select(*pair))
+    state = pairs.distinct().withColumn("month", F.explode(F.array(*[F.lit(m) for m in months]))).join(
+        last, [*pair, "month"], "left")
+    upto = Window.partitionBy(*pair).orderBy("month").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    held = F.last("last_event", ignorenulls=True).over(upto) == "order"
+    if prior is not None:
+        state = state.join(prior.select(*pair, F.lit(True).alias("prior")).distinct(), pair, "left")
+        held = F.coalesce(held, F.col("prior"))
+    return state.withColumn("held", held).where("held").select("subscriber_id", "month", "product_id")
+
+
 def prior_holdings(prev_usage: DataFrame) -> DataFrame:
     """gold.usage_monthly rows of M-1 → (subscriber_id, product_id) held at the end of M-1."""
     return prev_usage.select("subscriber_id", F.explode("vas_held_ids").alias("product_id"))
+
+
+def bill_decline_streak(usage: DataFrame, prev_usage: DataFrame | None, decline: float) -> DataFrame:
+    """(subscriber_id, month, arpu) of consecutive months + gold.usage_monthly of the month before them →
+    (subscriber_id, month, bill_decline_streak).
+
+    The catalogue's definition (C.CARRY) is a recursion on M-1: a month whose bill fell more than `decline` below
+    the month before adds one to M-1's streak, another month with a bill restarts at 0, no bill gives null. Over a
+    range that is the number of declines since the last month that was not one (plus M-1's streak from the table
+    when every month of the range so far declined): two windows, no month-by-month loop.
+    """
+    by_sub = Window.partitionBy("subscriber_id").orderBy("month")
+    cur = usage.select("subscriber_id", "month", "arpu", F.lit(None).cast("int").alias("seed"))
+    if prev_usage is not None:
+        cur = cur.unionByName(prev_usage.select("subscriber_id", "month", "arpu",
+                                                F.coalesce(F.col("bill_decline_streak").cast("int"), F.lit(0)).alias("seed")))
+    prev_arpu = F.when(F.lag("month").over(by_sub) == shift_month("month", -1), F.lag("arpu").over(by_sub))
+    declined = F.coalesce(F.col("arpu").isNotNull() & (prev_arpu > 0) & (F.col("arpu") < prev_arpu * (1 - decline)),
+                          F.lit(False))
+    chain = cur.withColumn("declined", declined).withColumn(
+        "run_id", F.sum(F.when(F.col("declined") & F.col("seed").isNull(), 0).otherwise(1)).over(
+            by_sub.rowsBetween(Window.unboundedPreceding, Window.currentRow)))
+    in_run = Window.partitionBy("subscriber_id", "run_id").orderBy("month").rowsBetween(
+        Window.unboundedPreceding, Window.currentRow)
+    streak = (F.first(F.coalesce(F.col("seed"), F.lit(0))).over(in_run)
+              + F.sum(F.col("declined").cast("int")).over(in_run))
+    chain = chain.withColumn("bill_decline_streak", F.when(F.col("arpu").isNull(), F.lit(None)).when(
+        F.col("declined"), streak).otherwise(0).cast("int"))  # before the seed rows go: the windows need them
+    return chain.where(F.col("seed").isNull()).select("subscriber_id", "month", "bill_decline_streak")
+
+
+def _with_month(df: DataFrame) -> DataFrame:
+    """A daily fact with its `month` (silver's partition column; derived from `date` where a frame lacks it)."""
+    return df if "month" in df.columns else df.withColumn("month", month_of("date"))
 
 
 def monthly_usage(
@@ -131,47 +196,42 @@ def monthly_usage(
     data: DataFrame,
     vas: DataFrame,
     service: DataFrame,
-    month: str,
+    month: str | Sequence[str],
     prev_usage: DataFrame | None = None,
     prior_held: DataFrame | None = None,
     decline: float = 0.15,
 ) -> DataFrame:
-    """Subscribers of M + the month's facts (already limited to M) → gold.usage_monthly rows for M.
+    """Subscribers of M + the month's facts (already limited to M) → gold.usage_monthly rows for M; for a run of
+    consecutive months at once when `month` is a list (facts limited to those months; each month's rows are those
+    of one run per month in order).
 
-    `prev_usage` is gold.usage_monthly for M-1 (carries the bill-decline streak and VAS holdings);
-    `prior_held` overrides the holdings before M (used when M-1 was never computed).
+    `prev_usage` is gold.usage_monthly for the month before the first (carries the bill-decline streak and VAS
+    holdings); `prior_held` overrides the holdings before it (used when that month was never computed).
     """
-    require_columns(billing, [c for c in ("subscriber_id", "total_fee", "voice_fee", "sms_fee", "data_fee",
+    months = [month] if isinstance(month, str) else list(month)
+    require_columns(billing, [c for c in ("subscriber_id", "month", "total_fee", "voice_fee", "sms_fee", "data_fee",
                                           "vas_fee", "other_fee", "arrears", "balance", "points")],
                     "silver.billing")
-    base = universe.select("subscriber_id").distinct()
+    by = ["subscriber_id", "month"]
+    base = universe.where(F.col("month").isin(*months)).select(*by).distinct()
+    vas = _with_month(vas)
     if prior_held is None and prev_usage is not None:
         prior_held = prior_holdings(prev_usage)
-    held = (
-        vas_holdings(vas, prior_held)
-        .groupBy("subscriber_id").agg(*_exprs(C.VAS_HELD))
-    )
-    bill = billing.where(F.col("month") == month).select("subscriber_id", *_exprs(C.BILLING))
+    held = vas_holdings_by_month(vas, prior_held, months).groupBy(*by).agg(*_exprs(C.VAS_HELD))
+    bill = billing.where(F.col("month").isin(*months)).select(*by, *_exprs(C.BILLING))
     df = base
-    for part in (aggregate_voice(voice), aggregate_sms(sms), aggregate_data(data), aggregate_vas(vas),
-                 aggregate_service(service), held, bill):
-        df = df.join(part, "subscriber_id", "left")
+    for part in (aggregate_voice(_with_month(voice), by), aggregate_sms(_with_month(sms), by),
+                 aggregate_data(_with_month(data), by), aggregate_vas(vas, by),
+                 aggregate_service(_with_month(service), by), held, bill):
+        df = df.join(part, by, "left")
     zeros = C.zero_filled()
     df = df.withColumns({c: F.coalesce(F.col(c), F.lit(0)) for c in zeros})
     df = df.withColumn("vas_held_ids", F.coalesce(F.col("vas_held_ids"), F.array().cast("array<string>")))
     df = _add(df, [*C.VOICE_DERIVED, *C.SMS_DERIVED, *C.DATA_DERIVED, *C.VAS_DERIVED, *C.FEES_DERIVED])
-    if prev_usage is not None:
-        prev = prev_usage.select("subscriber_id", F.col("arpu").alias("prev_arpu"),
-                                 F.col("bill_decline_streak").alias("prev_streak"))
-    else:
-        prev = base.select("subscriber_id", F.lit(None).cast("double").alias("prev_arpu"),
-                           F.lit(None).cast("int").alias("prev_streak"))
-    df = df.join(prev, "subscriber_id", "left")
-    carry = [C.Feature(f.name, f.family, f.expr.format(decline=float(decline)), f.unit, f.source, f.definition)
-             for f in C.CARRY]
-    df = _add(df, carry).withColumn("bill_decline_streak", F.col("bill_decline_streak").cast("int"))
+    streak = bill_decline_streak(base.join(bill.select(*by, "arpu"), by, "left"), prev_usage, float(decline))
+    df = df.join(streak, by, "left")
     names = [f.name for f in C.USAGE_FEATURES]
-    return df.select("subscriber_id", *names, F.lit(month).alias("month"))
+    return df.select("subscriber_id", *names, "month")
 
 
 def _history(usage_history: DataFrame | None, lag: int) -> DataFrame | None:

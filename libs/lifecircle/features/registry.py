@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lifecircle.core.pipeline import JobSpec, each_month, latest_months, month_span
+from lifecircle.core.pipeline import JobSpec, latest_months, month_span
 from lifecircle.core.tables import TableSpec
 from lifecircle.features.dictionary import columns_doc, usage_columns_doc
 from lifecircle.features.olap import METRIC_DOCS
@@ -41,7 +41,7 @@ TABLES: list[TableSpec] = [
 ]
 
 JOBS: list[JobSpec] = [
-    JobSpec("usage_monthly", order=36, schedule="monthly", period="month", demo_args=each_month,
+    JobSpec("usage_monthly", order=36, schedule="monthly", period="month", demo_args=month_span,
             description="Monthly usage: each silver fact of the month aggregated once into gold.usage_monthly "
                         "(fees, voice, SMS, data, VAS holdings, service contacts, the bill-decline streak).",
             inputs=(*_USAGE_FACTS, "gold.usage_monthly"), outputs=("gold.usage_monthly",)),
