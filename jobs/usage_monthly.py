@@ -1,7 +1,8 @@
 """Monthly usage for a month (or a range of months in one pass, `--months`): aggregate each silver fact of M once
-into gold.usage_monthly (fees, voice, SMS, data, VAS orders and holdings, service contacts, the bill-decline streak
-carried from M-1). The panorama and its 3-month features read it instead of rescanning CDRs. M carries M-1's
-holdings and streak, so single months run in order; a range carries them through its months itself."""
+into gold.usage_monthly (fees, voice, SMS, data, VAS orders, VAS holdings from every order/unsubscribe event up to
+M's end, service contacts, the bill-decline streak carried from M-1). The panorama and its 3-month features read it
+instead of rescanning CDRs. M carries M-1's streak, so single months run in order; a range carries it through its
+months itself."""
 
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ def main(ctx: JobContext) -> None:
     vas_all = ctx.read("silver.vas_orders")
     before = add_months(months[0], -1)
     prev = _usage_partition(ctx, before)
-    prior_held = None
-    if prev is None:  # first month: holdings from every earlier VAS event; bill streak starts at 0
-        ctx.log.info("no gold.usage_monthly for %s: history columns are null in %s", before, months[0])
-        start, _ = month_bounds(months[0])
-        prior_held = vas_holdings(vas_all.where(F.col("date") < F.lit(start)), None)
+    if prev is None:  # the first month computed: the bill streak starts at 0
+        ctx.log.info("no gold.usage_monthly for %s: the bill-decline streak starts in %s", before, months[0])
+    # holdings from every VAS event before the first month (a small table), not from M-1's rows: a subscriber whose
+    # profile row is missing in one month keeps what they hold, and a range equals one run per month
+    start, _ = month_bounds(months[0])
+    prior_held = vas_holdings(vas_all.where(F.col("date") < F.lit(start)), None)
     usage = monthly_usage(
         universe,
         billing=ctx.read("silver.billing").where(F.col("month").isin(*months)),

@@ -200,7 +200,7 @@ VAS_AGGS: list[Feature] = [
 ]
 VAS_HELD: list[Feature] = [
     _f("vas_held_ids", "vas", "array_sort(collect_list(product_id))", "product ids", _VAS,
-       "VAS products held at month end (last order/unsubscribe event per product, carried from M-1)"),
+       "VAS products held at month end (the last order/unsubscribe event per product up to the end of M)"),
 ]
 VAS_DERIVED: list[Feature] = [
     _f("vas_products_held", "vas", "size(vas_held_ids)", "products", _VAS, "number of VAS products held at month end"),

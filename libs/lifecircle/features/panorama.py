@@ -205,8 +205,9 @@ def monthly_usage(
     consecutive months at once when `month` is a list (facts limited to those months; each month's rows are those
     of one run per month in order).
 
-    `prev_usage` is gold.usage_monthly for the month before the first (carries the bill-decline streak and VAS
-    holdings); `prior_held` overrides the holdings before it (used when that month was never computed).
+    `prev_usage` is gold.usage_monthly for the month before the first (carries the bill-decline streak);
+    `prior_held` is the (subscriber_id, product_id) held before the first month (the job derives it from every
+    earlier VAS event); without it the holdings of `prev_usage`'s rows are carried.
     """
     months = [month] if isinstance(month, str) else list(month)
     require_columns(billing, [c for c in ("subscriber_id", "month", "total_fee", "voice_fee", "sms_fee", "data_fee",
