@@ -50,5 +50,6 @@ def main(ctx: JobContext) -> None:
     )
     ctx.write("gold.usage_monthly", usage, where={"month": months})
 
+
 if __name__ == "__main__":
     raise SystemExit(main())
