@@ -7,7 +7,8 @@ from lifecircle.generate.output import generate_province
 from lifecircle.generate.spec import make_spec
 from lifecircle.runtime import JobContext, job
 
-OPTIONS = ("defect_rate", "churn_rate", "signal_density", "calls_per_day", "sms_per_day", "subscribers_per_part")
+OPTIONS = ("defect_rate", "churn_rate", "signal_density", "calls_per_day", "sms_per_day", "subscribers_per_part",
+           "gzip_level")
 
 
 @job("generate", description=__doc__, args=[

@@ -25,6 +25,9 @@ from lifecircle.generate import activity, population, reference, render, truth
 from lifecircle.generate.spec import ProvinceSpec
 
 log = get_logger("generate")
+# gzip level → the name of Hadoop's ZlibCompressor.CompressionLevel (`zlib.compress.level`)
+GZIP_LEVELS = {1: "BEST_SPEED", 2: "TWO", 3: "THREE", 4: "FOUR", 5: "FIVE", 6: "SIX", 7: "SEVEN", 8: "EIGHT",
+               9: "BEST_COMPRESSION"}
 
 
 def _local(path: str) -> str:
@@ -69,8 +72,8 @@ def write_feeds(spark: SparkSession, records: dict[str, DataFrame], spec: Provin
         # already clustered by file: sorting inside the partitions is all the partitioned writer needs
         writer = (lines.where(F.col("gz") == gz).sortWithinPartitions("fk", "line")
                   .select("fk", "value").write.mode("overwrite").partitionBy("fk"))
-        if gz:
-            writer = writer.option("compression", "gzip")
+        if gz:  # Hadoop's gzip codec reads its level from the write's Hadoop configuration
+            writer = writer.option("compression", "gzip").option("zlib.compress.level", GZIP_LEVELS[spec.gzip_level])
         writer.text(f"{out}/_staging/{'gz' if gz else 'txt'}")
     files_df = spark.createDataFrame([(k, v) for k, v in names.items()], "fk int, file string")
     defects = lines.where(F.col("kind").isNotNull()).join(F.broadcast(files_df), "fk").select(

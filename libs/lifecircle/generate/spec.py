@@ -42,6 +42,7 @@ class ProvinceSpec:
     calls_per_day: float = 1.0  # mean MO calls per subscriber-day before the usage factor
     sms_per_day: float = 0.5
     subscribers_per_part: int = 100_000  # daily files are split into numbered parts above this
+    gzip_level: int = 1  # gzip level of the .gz feeds: 1 (fastest) .. 9 (smallest)
 
     @property
     def n_parts(self) -> int:
@@ -59,7 +60,7 @@ def make_spec(size: str | int, months: str, seed: int, options: dict | None = No
     """A ProvinceSpec from the job's arguments and the `generate` config section."""
     opts = dict(options or {})
     allowed = {"defect_rate", "churn_rate", "churn_weights", "signal_density", "calls_per_day",
-               "sms_per_day", "subscribers_per_part"}
+               "sms_per_day", "subscribers_per_part", "gzip_level"}
     unknown = set(opts) - allowed
     if unknown:
         raise ConfigError(f"unknown generate options: {sorted(unknown)}")
@@ -68,4 +69,6 @@ def make_spec(size: str | int, months: str, seed: int, options: dict | None = No
         raise ConfigError(f"--months {months!r} must span at least two months")
     if not 0 <= float(opts.get("defect_rate", 0.005)) < 0.2:
         raise ConfigError("generate.defect_rate must be in [0, 0.2)")
+    if int(opts.get("gzip_level", 1)) not in range(1, 10):
+        raise ConfigError("generate.gzip_level must be 1..9")
     return ProvinceSpec(n_subs=size_to_n(size), months=ms, seed=int(seed), **opts)
